@@ -1,0 +1,98 @@
+"""create_app: the only place that wires settings, clock, randomness, scenario, providers,
+the validating edge and the control plane together (DESIGN.md, decision 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from mockserver.clock import Clock, SystemClock
+from mockserver.control import handlers as control
+from mockserver.errors import ContractBroken
+from mockserver.openapi.edge import Edge, Site
+from mockserver.openapi.loader import Spec, load_spec
+from mockserver.openapi.routing import Router
+from mockserver.openapi.validation import OpenAPICoreValidator
+from mockserver.providers import bird, vobiz
+from mockserver.providers.base import Provider
+from mockserver.resources import spec_file
+from mockserver.rng import Rng
+from mockserver.scenario import Scenario, load_scenario
+from mockserver.settings import Settings
+
+
+class BindingError(RuntimeError):
+    """The spec and the handlers disagree: an operation without a handler, or the reverse."""
+
+
+@dataclass(slots=True)
+class MockState:
+    version: str
+    settings: Settings
+    clock: Clock
+    rng: Rng
+    scenario: Scenario
+    providers: list[Provider]
+    specs: Mapping[str, Mapping[str, Any]]  # by provider name, as written in specs/
+    # Responses that broke the spec (bugs in the mock); tests assert this stays empty.
+    failures: list[ContractBroken] = field(default_factory=list)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    scenario: Scenario | None = None,
+) -> Starlette:
+    """A fresh mock: its own state, clock and seeded randomness; no module globals."""
+    from mockserver import __version__
+
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    scenario = scenario or load_scenario(settings.fixtures)
+    rng = Rng(settings.seed)
+    providers = [bird.provider(scenario, clock, rng), vobiz.provider(scenario, clock, rng)]
+    sites = [_site(provider) for provider in providers]
+    state = MockState(
+        version=__version__,
+        settings=settings,
+        clock=clock,
+        rng=rng,
+        scenario=scenario,
+        providers=providers,
+        specs={site.provider.name: site.spec.document for site in sites},
+    )
+    edge = Middleware(
+        Edge,
+        sites=sites,
+        clock=clock,
+        request_ids=rng.stream("request-ids"),
+        validate_responses=settings.validate_responses,
+        max_body_bytes=settings.max_body_bytes,
+        failures=state.failures,
+    )
+    app = Starlette(routes=control.routes(), middleware=[edge])
+    app.state.mock = state
+    return app
+
+
+def _site(provider: Provider) -> Site:
+    spec = load_spec(provider.name, spec_file(provider.spec_file))
+    check_binding(spec, provider)
+    return Site(provider, spec, Router(spec.operations), OpenAPICoreValidator(spec))
+
+
+def check_binding(spec: Spec, provider: Provider) -> None:
+    """The spec is the routing table: every operation has a handler and vice versa."""
+    operations = {op.operation_id for op in spec.operations}
+    unbound = sorted(operations - set(provider.handlers))
+    unknown = sorted(set(provider.handlers) - operations)
+    if unbound or unknown:
+        raise BindingError(
+            f"{provider.spec_file}: operations without a handler: {unbound or 'none'}; "
+            f"handlers without an operation: {unknown or 'none'}"
+        )

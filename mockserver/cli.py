@@ -1,0 +1,119 @@
+"""`mockserver`: serve both providers on one port with the embedded default scenario.
+
+Every flag has an environment variable (`--port` / `MOCKSERVER_PORT`); a flag wins over
+its variable. Bad values and unusable fixtures files end the process with one line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, NoReturn
+
+import uvicorn
+
+from mockserver.settings import PARSERS, SettingError, Settings, env_var
+
+_HELP = {
+    "host": "interface to bind (default 0.0.0.0)",
+    "port": "port to listen on; 0 picks a free port and prints it (default 8080)",
+    "seed": "seed of every generated id, number and code (default 1)",
+    "fixtures": "scenario file (YAML) to start from (default: the embedded default scenario)",
+    "log_level": "critical, error, warning, info, debug or trace (default info)",
+    "validate_responses": "check every response against the spec: true or false (default true)",
+    "max_body_bytes": "largest request body accepted, in bytes (default 1048576)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def fail(message: str) -> NoReturn:
+    sys.stderr.write(f"mockserver: error: {message}\n")
+    raise SystemExit(2)
+
+
+def parse_settings(argv: Sequence[str] | None = None, environ: Any = None) -> Settings:
+    parser = _Parser(prog="mockserver", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    for name in PARSERS:
+        flag = "--" + name.replace("_", "-")
+        help_text = f"{_HELP[name]} [env {env_var(name)}]"
+        parser.add_argument(flag, dest=name, metavar=name.upper(), default=None, help=help_text)
+    parser.add_argument("--version", action="version", version=_version())
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(environ)
+        flags = {}
+        for name, parser_fn in PARSERS.items():
+            raw = getattr(args, name)
+            if raw is not None:
+                try:
+                    flags[name] = parser_fn(raw)
+                except SettingError as exc:
+                    raise SettingError(f"--{name.replace('_', '-')}: {exc}") from None
+        return replace(settings, **flags)
+    except SettingError as exc:
+        fail(str(exc))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from mockserver.app import create_app
+    from mockserver.scenario import ScenarioError, load_scenario
+
+    settings = parse_settings(argv)
+    try:
+        scenario = load_scenario(settings.fixtures)
+    except ScenarioError as exc:
+        fail(str(exc))
+    app = create_app(settings, scenario=scenario)
+    sock = _listen(settings.host, settings.port)
+    config = uvicorn.Config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
+    _ReadyServer(config, scenario.name).run(sockets=[sock])
+    return 0
+
+
+class _ReadyServer(uvicorn.Server):
+    """Prints one readiness line once the socket accepts requests."""
+
+    def __init__(self, config: uvicorn.Config, scenario: str) -> None:
+        super().__init__(config)
+        self.scenario = scenario
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and sockets:
+            host, port = sockets[0].getsockname()[:2]
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            shown = f"[{shown}]" if ":" in shown else shown
+            sys.stdout.write(
+                f"numbers-mock {_version()} ready at http://{shown}:{port} "
+                f"(listening on {host}:{port}, scenario {self.scenario!r}); default credentials: "
+                "README.md#default-credentials\n"
+            )
+            sys.stdout.flush()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    sock.set_inheritable(True)
+    return sock
+
+
+def _version() -> str:
+    from mockserver import __version__
+
+    return __version__

@@ -1,0 +1,100 @@
+"""Opaque, signed page tokens and keyset pages.
+
+Bird documents `pageToken` as opaque (max 8000 characters) and `nextPageToken` as absent on
+the last page. The mock's tokens carry the position of the last item returned plus a digest
+of the query they belong to, signed with a secret derived from the seed: a tampered token,
+or one replayed against a different query, is rejected instead of silently paging wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from mockserver.errors import Invalid
+
+T = TypeVar("T")
+Position = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_token: str | None
+
+
+class PageTokens:
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def issue(self, scope: str, position: Position) -> str:
+        payload = json.dumps([_digest(scope), list(position)], separators=(",", ":")).encode()
+        body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+        return f"{body}.{self._sign(body)}"
+
+    def read(self, scope: str, token: str, *, field: str = ".pageToken") -> Position:
+        """The position a token points after; raises Invalid (422) if it is not ours."""
+        body, _, signature = token.partition(".")
+        if not hmac.compare_digest(signature, self._sign(body)):
+            raise _invalid(field, "the page token is malformed or was tampered with")
+        try:
+            digest, position = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except (ValueError, binascii.Error):
+            raise _invalid(field, "the page token is malformed or was tampered with") from None
+        if digest != _digest(scope):
+            raise _invalid(field, "the page token belongs to a different query")
+        return tuple(position)
+
+    def page(self, scope: str, items: list[T], has_more: bool, key: Sequence[str | int]) -> Page[T]:
+        """A page of `items`; the next token resumes after `key` (the last item's sort key)."""
+        return Page(items, self.issue(scope, tuple(key)) if has_more and items else None)
+
+    def page_sorted(
+        self,
+        scope: str,
+        rows: Sequence[T],
+        key: Callable[[T], tuple[str, ...]],
+        page_token: str | None,
+        limit: int,
+        reverse: bool = False,
+    ) -> Page[T]:
+        """Keyset paging over a small list (a workspace's own numbers), by `key`.
+
+        The token keeps the key of the last row shown, so rows added or removed meanwhile
+        never shift or repeat the rows of later pages.
+        """
+        ordered = sorted(rows, key=key, reverse=reverse)
+        start = 0
+        if page_token is not None:
+            after = tuple(str(part) for part in self.read(scope, page_token))
+            start = next(
+                (
+                    i
+                    for i, row in enumerate(ordered)
+                    if (key(row) < after if reverse else key(row) > after)
+                ),
+                len(ordered),
+            )
+        chunk = ordered[start : start + limit]
+        more = start + limit < len(ordered)
+        return self.page(scope, chunk, more, key(chunk[-1]) if chunk else ())
+
+    def _sign(self, body: str) -> str:
+        mac = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()[:12]
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _digest(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid("The page token is not valid for this request", {field: [message]})

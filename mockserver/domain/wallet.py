@@ -1,0 +1,49 @@
+"""A prepaid wallet with a ledger: every debit and credit is recorded, so
+balance == opening balance - debits + credits, to the unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from mockserver.domain.money import Money
+from mockserver.errors import InsufficientFunds
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    at: datetime
+    kind: Literal["debit", "credit"]
+    amount: Money
+    balance_after: Money
+    reference: str
+    description: str
+
+
+@dataclass(slots=True)
+class Wallet:
+    opening_balance: Money
+    balance: Money = field(init=False)
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.balance = self.opening_balance
+
+    @property
+    def currency(self) -> str:
+        return self.balance.currency
+
+    def ensure_can_pay(self, amount: Money) -> None:
+        """Raise InsufficientFunds (changing nothing) unless the wallet covers `amount`."""
+        if self.balance < amount:
+            raise InsufficientFunds(required=amount, available=self.balance)
+
+    def debit(self, amount: Money, *, at: datetime, reference: str, description: str) -> None:
+        self.ensure_can_pay(amount)
+        self.balance = self.balance - amount
+        self.entries.append(LedgerEntry(at, "debit", amount, self.balance, reference, description))
+
+    def credit(self, amount: Money, *, at: datetime, reference: str, description: str) -> None:
+        self.balance = self.balance + amount
+        self.entries.append(LedgerEntry(at, "credit", amount, self.balance, reference, description))

@@ -1,0 +1,202 @@
+"""Transport-free errors raised by the domain and the provider backends.
+
+Each provider maps these to its own status, code and body in one table
+(`providers/<name>/errors.py`); nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.domain.money import Money
+
+
+class MockError(Exception):
+    """Base of every error a request can end in on purpose."""
+
+
+@dataclass
+class NotFound(MockError):
+    """A resource the caller named does not exist (for this caller)."""
+
+    kind: str
+    id: str
+    message: str = ""
+    code: str | None = None  # the provider's own code, when the table's default is not it
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message or f"{self.kind} {self.id} not found"
+
+
+@dataclass
+class Invalid(MockError):
+    """A request that passed the spec but breaks a rule of the provider.
+
+    `fields` maps a JSON path into the request (".numberStockItemIds[0]") to its problems.
+    """
+
+    message: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    code: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Rejected(MockError):
+    """The request is well-formed but the resource cannot do what it asks (400)."""
+
+    message: str
+    code: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Conflict(MockError):
+    """The resource exists but is held by someone else or is in the wrong state."""
+
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class InsufficientFunds(MockError):
+    """The wallet cannot pay; nothing was charged."""
+
+    required: Money
+    available: Money
+
+    def __str__(self) -> str:
+        return f"insufficient funds: {self.required} required, {self.available} available"
+
+
+@dataclass
+class RateLimited(MockError):
+    """Too many requests: retry after `retry_after` seconds (when known)."""
+
+    message: str
+    retry_after: int | None = None
+    code: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Unauthenticated(MockError):
+    """Credentials missing, malformed or not accepted."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass
+class Forbidden(MockError):
+    """Valid credentials that may not touch this resource."""
+
+    message: str
+    code: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- raised by the validating edge, before or after a handler runs -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way a request breaks the spec.
+
+    `location` is path, query, header or body; `path` walks into it (a parameter name, then
+    array indexes and property names), so dialects can render ".numberStockItemIds[0]" or
+    "numberStockItemIds[0]". `keyword` is the JSON Schema keyword that failed.
+    """
+
+    location: str
+    path: tuple[str | int, ...]
+    message: str
+    keyword: str
+    value: Any = None
+
+
+@dataclass
+class RequestInvalid(MockError):
+    violations: list[Violation]
+
+    def __str__(self) -> str:
+        return "; ".join(v.message for v in self.violations)
+
+
+@dataclass
+class RouteNotFound(MockError):
+    method: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"No route for {self.method} {self.path}"
+
+
+@dataclass
+class MethodNotAllowed(MockError):
+    method: str
+    path: str
+    allowed: tuple[str, ...]
+
+    def __str__(self) -> str:
+        allowed = ", ".join(self.allowed)
+        return f"Method {self.method} is not allowed on {self.path}; allowed: {allowed}"
+
+
+@dataclass
+class PayloadTooLarge(MockError):
+    limit: int
+
+    def __str__(self) -> str:
+        return f"The request body exceeds the limit of {self.limit} bytes"
+
+
+@dataclass
+class UnsupportedMediaType(MockError):
+    content_type: str
+
+    def __str__(self) -> str:
+        shown = self.content_type or "no Content-Type"
+        return f"The request body must be sent as application/json, not {shown}"
+
+
+@dataclass
+class MalformedBody(MockError):
+    reason: str
+
+    def __str__(self) -> str:
+        return f"The request body is not valid JSON: {self.reason}"
+
+
+@dataclass
+class ContractBroken(MockError):
+    """The mock's own response broke its spec: a bug in the mock, reported loudly."""
+
+    operation_id: str
+    status: int
+    problems: list[str]
+
+    def __str__(self) -> str:
+        return (
+            f"numbers-mock bug: the {self.status} response of {self.operation_id} does not "
+            f"match the spec: {'; '.join(self.problems)}"
+        )

@@ -1,0 +1,66 @@
+"""What a handler receives (a validated Call) and returns (a Reply).
+
+Handlers never see Starlette or openapi-core: the edge validates the request against the
+spec, authenticates it and hands over plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+P = TypeVar("P")  # the provider's principal (who is calling)
+B = TypeVar("B")  # the provider's backend
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Generic[P]):
+    operation_id: str
+    principal: P
+    path: Mapping[str, Any]
+    query: Mapping[str, Any]
+    body: Any
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: Any = None  # JSON-ready; None means no body (204)
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+Handler = Callable[[Call[Any]], Reply]
+
+
+class Handlers(Generic[B, P]):
+    """A provider's operationId -> handler table, filled by the @operation decorator."""
+
+    def __init__(self) -> None:
+        self._table: dict[str, Callable[[B, Call[P]], Reply]] = {}
+
+    def operation(
+        self, operation_id: str
+    ) -> Callable[[Callable[[B, Call[P]], Reply]], Callable[[B, Call[P]], Reply]]:
+        def register(func: Callable[[B, Call[P]], Reply]) -> Callable[[B, Call[P]], Reply]:
+            if operation_id in self._table:
+                raise ValueError(f"two handlers for {operation_id}")
+            self._table[operation_id] = func
+            return func
+
+        return register
+
+    def operation_ids(self) -> frozenset[str]:
+        return frozenset(self._table)
+
+    def bind(self, backend: B) -> dict[str, Handler]:
+        return {op: _bound(func, backend) for op, func in self._table.items()}
+
+
+def _bound(func: Callable[[B, Call[P]], Reply], backend: B) -> Handler:
+    def handler(call: Call[Any]) -> Reply:
+        return func(backend, call)
+
+    handler.__name__ = func.__name__
+    return handler

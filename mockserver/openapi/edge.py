@@ -1,0 +1,213 @@
+"""The validating edge: one pure-ASGI middleware in front of every provider operation.
+
+For each request: route by the spec (404/405), authenticate (401), read the body within
+the size limit (413), check its media type (415) and JSON (422/400), validate against the
+spec (422), run the handler, and, when response validation is on, check the reply against
+the spec too. Every failure is answered in the provider's own dialect; /_mock/ requests
+pass through to the control plane untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.clock import Clock
+from mockserver.errors import (
+    ContractBroken,
+    MalformedBody,
+    MockError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from mockserver.exchange import Call, Reply
+from mockserver.openapi.loader import Spec
+from mockserver.openapi.routing import Router
+from mockserver.openapi.validation import Incoming, SpecValidator
+from mockserver.providers.base import ErrorContext, Provider
+from mockserver.rng import RandomStream
+
+log = logging.getLogger("mockserver")
+CONTROL_PREFIX = "/_mock"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A provider with the router and validator built from its spec at start-up."""
+
+    provider: Provider
+    spec: Spec
+    router: Router
+    validator: SpecValidator
+
+
+class Edge:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        sites: Sequence[Site],
+        clock: Clock,
+        request_ids: RandomStream,
+        validate_responses: bool,
+        max_body_bytes: int,
+        failures: list[ContractBroken],
+    ) -> None:
+        self.app = app
+        self.sites = sites
+        self.clock = clock
+        self.request_ids = request_ids
+        self.validate_responses = validate_responses
+        self.max_body_bytes = max_body_bytes
+        self.failures = failures
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _is_control(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        site = self._site(scope["path"])
+        request_id = f"req_{self.request_ids.hex(12)}"
+        exchange = _Exchange(site, scope, request_id)
+        try:
+            reply = await self._serve(exchange, receive)
+        except MockError as error:
+            reply = site.provider.render_error(error, ErrorContext(request_id, self.clock.now()))
+        except Exception as error:  # a bug in the mock: say so in the provider's dialect
+            log.exception("numbers-mock bug while serving %s %s", scope["method"], scope["path"])
+            reply = self._broken(exchange, 500, [f"{type(error).__name__}: {error}"])
+        payload = _encode(reply)
+        if self.validate_responses and exchange.incoming is not None:
+            problems = site.validator.response(exchange.incoming, reply.status, payload)
+            if problems:
+                reply = self._broken(exchange, reply.status, problems)
+                payload = _encode(reply)
+        await _send(send, reply, payload, request_id)
+
+    async def _serve(self, exchange: _Exchange, receive: Receive) -> Reply:
+        site, scope = exchange.site, exchange.scope
+        operation, path_params = site.router.match(scope["method"], scope["path"])
+        headers = _headers(scope)
+        exchange.incoming = Incoming(
+            operation=operation,
+            path=scope["path"],
+            path_params=path_params,
+            query=_query(scope),
+            headers=list(headers.items()),
+            content_type=headers.get("content-type", ""),
+            body=b"",
+        )
+        principal = site.provider.authenticate(headers)
+        body = await _read_body(receive, headers, self.max_body_bytes)
+        _check_body(exchange.incoming, body)
+        exchange.incoming = replace(exchange.incoming, body=body)
+        validated = site.validator.request(exchange.incoming)
+        call = Call(
+            operation_id=operation.operation_id,
+            principal=principal,
+            path=validated.path,
+            query=validated.query,
+            body=validated.body,
+            request_id=exchange.request_id,
+        )
+        return site.provider.handlers[operation.operation_id](call)
+
+    def _site(self, path: str) -> Site:
+        for site in self.sites:
+            if path.startswith(site.provider.path_prefixes):
+                return site
+        return self.sites[0]  # unknown paths answer 404 in the first provider's dialect
+
+    def _broken(self, exchange: _Exchange, status: int, problems: list[str]) -> Reply:
+        incoming = exchange.incoming
+        operation_id = incoming.operation.operation_id if incoming else exchange.scope["path"]
+        error = ContractBroken(operation_id, status, problems)
+        log.error("%s", error)
+        self.failures.append(error)
+        del self.failures[:-100]  # keep the most recent, bounded
+        context = ErrorContext(exchange.request_id, self.clock.now())
+        return exchange.site.provider.render_error(error, context)
+
+
+class _Exchange:
+    """One request's progress through the edge."""
+
+    __slots__ = ("incoming", "request_id", "scope", "site")
+
+    def __init__(self, site: Site, scope: Scope, request_id: str) -> None:
+        self.site = site
+        self.scope = scope
+        self.request_id = request_id
+        self.incoming: Incoming | None = None
+
+
+def _is_control(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _query(scope: Scope) -> list[tuple[str, str]]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return parse_qsl(raw, keep_blank_values=True)
+
+
+async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _check_body(incoming: Incoming, body: bytes) -> None:
+    """Media type and JSON syntax, before the schema: each has its own status."""
+    media_types = incoming.operation.body_media_types
+    if not media_types or not body:
+        return  # no body expected (it is ignored), or none sent (the schema check says if needed)
+    media_type = incoming.content_type.split(";", 1)[0].strip().lower()
+    if media_type not in media_types:
+        raise UnsupportedMediaType(incoming.content_type)
+    try:
+        json.loads(body)
+    except RecursionError:
+        raise MalformedBody("nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise MalformedBody(str(exc)) from None
+
+
+def _encode(reply: Reply) -> bytes | None:
+    if reply.body is None:
+        return None
+    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def _send(send: Send, reply: Reply, payload: bytes | None, request_id: str) -> None:
+    headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
+    if payload is not None:
+        headers.append((b"content-type", b"application/json"))
+    headers.append((b"content-length", str(len(payload or b"")).encode()))
+    headers.extend(
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers
+    )
+    start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": payload or b""})

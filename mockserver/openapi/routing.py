@@ -1,0 +1,51 @@
+"""Find the operation for a method and path, straight from the spec's path templates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mockserver.errors import MethodNotAllowed, RouteNotFound
+from mockserver.openapi.loader import Operation
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    template: str
+    pattern: re.Pattern[str]
+    operations: dict[str, Operation]  # by method
+
+
+class Router:
+    __slots__ = ("_routes",)
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        by_template: dict[str, dict[str, Operation]] = {}
+        for op in operations:
+            by_template.setdefault(op.path, {})[op.method] = op
+        # Literal segments before parameters: /a/{id} must not shadow /a/fixed.
+        ordered = sorted(by_template, key=lambda t: (-len(_PARAM.sub("", t)), t))
+        self._routes = [_Route(t, _compile(t), by_template[t]) for t in ordered]
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        """The operation and path parameters; RouteNotFound / MethodNotAllowed otherwise."""
+        for route in self._routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            op = route.operations.get(method)
+            if op is None:
+                raise MethodNotAllowed(method, path, tuple(sorted(route.operations)))
+            return op, found.groupdict()
+        raise RouteNotFound(method, path)
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts = _PARAM.split(template)
+    regex = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{regex}$")

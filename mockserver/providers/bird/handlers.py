@@ -1,0 +1,150 @@
+"""One handler per Bird operationId: read the validated call, run a use case, render.
+
+The edge has already checked the request against specs/bird-numbers.yaml, so parameters
+arrive cast (limit is an int, countryCodes a list) and bodies match their schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.exchange import Call, Handlers, Reply
+from mockserver.providers.bird import wire
+from mockserver.providers.bird.auth import BirdPrincipal
+from mockserver.providers.bird.backend import BirdBackend, NumberQuery, StockQuery
+
+HANDLERS: Handlers[BirdBackend, BirdPrincipal] = Handlers()
+BirdCall = Call[BirdPrincipal]
+
+
+@HANDLERS.operation("listOrganizationNumbersStockItems")
+def list_organization_numbers_stock_items(bird: BirdBackend, call: BirdCall) -> Reply:
+    q = call.query
+    query = StockQuery(
+        countries=tuple(q.get("countryCodes", ())),
+        types=tuple(q.get("types", ())),
+        features=tuple(q.get("features", ())),
+        prefix=q.get("prefix"),
+        testing=bool(q.get("testing", False)),
+        limit=int(q.get("limit", 10)),
+        page_token=q.get("pageToken"),
+    )
+    page = bird.search_stock(call.principal, call.path["organizationId"], query)
+    return Reply(200, wire.page([wire.stock_item(i) for i in page.items], page.next_token))
+
+
+@HANDLERS.operation("createNumberStockItemReservation")
+def create_number_stock_item_reservation(bird: BirdBackend, call: BirdCall) -> Reply:
+    held = bird.reserve(call.principal, call.path["workspaceId"], call.path["numberStockItemId"])
+    return Reply(201, wire.reservation(held, bird.clock.now()))
+
+
+@HANDLERS.operation("deleteNumberStockItemReservation")
+def delete_number_stock_item_reservation(bird: BirdBackend, call: BirdCall) -> Reply:
+    bird.release(call.principal, call.path["workspaceId"], call.path["numberStockItemId"])
+    return Reply(204)
+
+
+@HANDLERS.operation("createWorkspaceLongCodeNumbers")
+def create_workspace_long_code_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
+    numbers = bird.buy(call.principal, call.path["workspaceId"], call.body["numberStockItemIds"])
+    now = bird.clock.now()
+    return Reply(201, {"results": [wire.long_code_number(n, now) for n in numbers]})
+
+
+@HANDLERS.operation("listWorkspaceLongCodeNumbers")
+def list_workspace_long_code_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
+    q = call.query
+    query = NumberQuery(
+        number_prefix=q.get("numberString"),
+        countries=tuple(q.get("countryCodes", ())),
+        provider_ids=tuple(q.get("providerIds", ())),
+        reverse=bool(q.get("reverse", False)),
+        limit=int(q.get("limit", 10)),
+        page_token=q.get("pageToken"),
+    )
+    page = bird.list_numbers(call.principal, call.path["workspaceId"], query)
+    now = bird.clock.now()
+    return Reply(
+        200, wire.page([wire.long_code_number(n, now) for n in page.items], page.next_token)
+    )
+
+
+@HANDLERS.operation("getWorkspaceLongCodeNumber")
+def get_workspace_long_code_number(bird: BirdBackend, call: BirdCall) -> Reply:
+    number = bird.get_number(
+        call.principal, call.path["workspaceId"], call.path["longCodeNumberId"]
+    )
+    return Reply(200, wire.long_code_number(number, bird.clock.now()))
+
+
+@HANDLERS.operation("listWorkspaceAlphaNumbers")
+def list_workspace_alpha_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
+    q = call.query
+    page = bird.list_alpha(
+        call.principal,
+        call.path["workspaceId"],
+        int(q.get("limit", 10)),
+        q.get("pageToken"),
+        bool(q.get("reverse", False)),
+    )
+    return Reply(200, wire.page([wire.alpha_number(a) for a in page.items], page.next_token))
+
+
+@HANDLERS.operation("getWorkspaceAlphaNumber")
+def get_workspace_alpha_number(bird: BirdBackend, call: BirdCall) -> Reply:
+    alpha = bird.get_alpha(call.principal, call.path["workspaceId"], call.path["alphaNumberId"])
+    return Reply(200, wire.alpha_number(alpha))
+
+
+@HANDLERS.operation("listWorkspaceEndpointSubscriptions")
+def list_workspace_endpoint_subscriptions(bird: BirdBackend, call: BirdCall) -> Reply:
+    endpoint_id = call.path["endpointId"]
+    subs = bird.subscriptions(call.principal, call.path["workspaceId"], endpoint_id)
+    now = bird.clock.now()
+    return Reply(200, {"results": [wire.subscription(s, endpoint_id, now) for s in subs]})
+
+
+@HANDLERS.operation("getWorkspaceEndpointSubscription")
+def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    p = call.path
+    sub = bird.subscription(
+        call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
+    )
+    return Reply(200, wire.subscription(sub, p["endpointId"], bird.clock.now()))
+
+
+@HANDLERS.operation("cancelWorkspaceEndpointSubscription")
+def cancel_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    p = call.path
+    sub = bird.cancel_subscription(
+        call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
+    )
+    return Reply(200, wire.subscription(sub, p["endpointId"], bird.clock.now()))
+
+
+@HANDLERS.operation("activateWorkspaceEndpointDestinations")
+def activate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) -> Reply:
+    args = _destination_args(call)
+    if call.query.get("validate"):
+        # Documented: "When set, only validates the request payload without mutating any data."
+        prices = bird.destination_prices(call.principal, *args)
+        return Reply(200, {"subscriptionPrices": {c: wire.money(m) for c, m in prices.items()}})
+    destinations = bird.activate_destinations(call.principal, *args)
+    return Reply(201, {"results": [wire.destination(d) for d in destinations]})
+
+
+@HANDLERS.operation("deactivateWorkspaceEndpointDestinations")
+def deactivate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) -> Reply:
+    destinations = bird.deactivate_destinations(call.principal, *_destination_args(call))
+    return Reply(200, {"results": [wire.destination(d) for d in destinations]})
+
+
+def _destination_args(call: BirdCall) -> tuple[str, str, str, list[str]]:
+    body: dict[str, Any] = call.body
+    return (
+        call.path["workspaceId"],
+        call.path["endpointId"],
+        body["capability"],
+        list(body["countryCodes"]),
+    )

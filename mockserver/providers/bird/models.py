@@ -1,0 +1,143 @@
+"""Bird's resources as the mock keeps them: plain slotted dataclasses, no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mockserver.domain.inventory import Inventory
+from mockserver.domain.lifecycle import Timeline
+from mockserver.domain.money import Money
+from mockserver.domain.wallet import Wallet
+
+# The `features` filter values of stock search (seed 000, NumberFilterFeature).
+FEATURES = (
+    "voice-inbound",
+    "voice-outbound",
+    "sms-inbound",
+    "sms-outbound",
+    "mms-inbound",
+    "mms-outbound",
+    "whatsapp",
+)
+CAPABILITIES = ("voice", "sms", "mms", "whatsapp")
+
+
+@dataclass(frozen=True, slots=True)
+class StockItem:
+    id: str
+    country: str
+    type: str  # local | national | mobile | toll-free
+    number: str  # E.164
+    features: frozenset[str]
+    monthly_price: Money
+    provider_id: str
+    # Set when the item is "available but not in the local inventory" (seed 000).
+    back_order_stock_id: str | None = None
+    # Drawn from a fictional range: only listed when searching with testing=true.
+    testing: bool = False
+
+    @property
+    def back_order_required(self) -> bool:
+        return self.back_order_stock_id is not None
+
+    def supports(self, capability: str, direction: str) -> bool:
+        if capability == "whatsapp":
+            return "whatsapp" in self.features
+        return f"{capability}-{direction}" in self.features
+
+    def capability_names(self) -> list[str]:
+        return [
+            c for c in CAPABILITIES if self.supports(c, "inbound") or self.supports(c, "outbound")
+        ]
+
+
+@dataclass(slots=True)
+class Reservation:
+    id: str
+    item: StockItem
+    holder: Workspace
+    created_at: datetime
+    expires_at: datetime
+    ended: str | None = None  # released | consumed; expiry is computed from the clock
+
+    def status(self, now: datetime) -> str:
+        if self.ended is not None:
+            return self.ended
+        return "active" if now < self.expires_at else "expired"
+
+    def holds(self, now: datetime) -> bool:
+        return self.status(now) == "active"
+
+
+@dataclass(slots=True)
+class Subscription:
+    id: str
+    name: str  # "main" for long code numbers, the country code for alpha destinations
+    price: Money
+    subscribed_at: datetime
+    canceled_at: datetime | None = None
+    end_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class LongCodeNumber:
+    id: str  # Bird: "The unique identifier of the long code number. The endpoint ID is the same."
+    workspace_id: str
+    item: StockItem
+    instance_id: str
+    connector_id: str
+    created_at: datetime
+    subscription: Subscription
+    order: Timeline[str]  # fixed at purchase, read against the clock (lifecycles.py)
+
+    @property
+    def deprovision_at(self) -> datetime | None:
+        return self.subscription.end_at
+
+
+@dataclass(slots=True)
+class Destination:
+    country: str
+    capability: str
+    subscription: Subscription
+    active: bool = True
+
+
+@dataclass(slots=True)
+class AlphaSender:
+    id: str
+    alpha_string: str
+    instance_id: str
+    created_at: datetime
+    order_countries: tuple[str, ...]
+    destinations: dict[str, Destination] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Workspace:
+    id: str
+    organization_id: str | None
+    wallet: Wallet
+    numbers: dict[str, LongCodeNumber] = field(default_factory=dict)  # in purchase order
+    alpha_senders: dict[str, AlphaSender] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Tenant:
+    """Everything one set of credentials can see. Ad-hoc tenants create workspaces and
+    organizations on first use; scenario tenants only have the ones they declare."""
+
+    name: str
+    ad_hoc: bool
+    organization_ids: set[str] = field(default_factory=set)
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BirdState:
+    """All of Bird's mutable state; the stock is shared, everything else is per tenant."""
+
+    inventory: Inventory[StockItem]
+    tenants: dict[tuple[str, str], Tenant]  # (scheme, credential) -> tenant
+    reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id

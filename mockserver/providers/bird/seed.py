@@ -1,0 +1,219 @@
+"""Bird's starting state from a scenario: seeded stock drawn from real numbering plans,
+the scenario's tenants with their wallets and alpha senders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mockserver.domain.inventory import Inventory
+from mockserver.domain.money import Money
+from mockserver.domain.wallet import Wallet
+from mockserver.numbering import CountryPlan, NumberRange, numbering_plans
+from mockserver.providers.bird.lifecycles import OrderTiming
+from mockserver.providers.bird.models import (
+    AlphaSender,
+    BirdState,
+    Destination,
+    StockItem,
+    Subscription,
+    Tenant,
+    Workspace,
+)
+from mockserver.rng import RandomStream, Rng
+from mockserver.scenario import Scenario
+
+# Bird's documented Money examples use 10^-6 ("amount": 3500000, "exponent": -6 is 3.50).
+EXPONENT = -6
+_FEATURE_GROUPS = {
+    "voice": ("voice-inbound", "voice-outbound"),
+    "sms": ("sms-inbound", "sms-outbound"),
+    "mms": ("mms-inbound", "mms-outbound"),
+}
+_PROVIDER_NAMESPACE = uuid.UUID("6f1c3c4e-5d0a-4c61-9a3e-2b7f1d9e8a01")
+
+
+@dataclass(frozen=True, slots=True)
+class BirdConfig:
+    currency: str
+    ad_hoc_tenants: bool
+    ad_hoc_wallet: Money
+    reservation_ttl: timedelta = timedelta(minutes=15)
+    order_timing: OrderTiming = field(default_factory=OrderTiming)
+    # Monthly price of one alpha-sender destination country: not published by Bird.
+    destination_price: Money = Money(3_000_000, EXPONENT, "EUR")
+
+    def money(self, amount: str) -> Money:
+        return Money.parse(amount, self.currency, EXPONENT)
+
+
+def provider_id(country: str) -> str:
+    """The id of the (single) number provider the mock has per country; stable across seeds."""
+    return str(uuid.uuid5(_PROVIDER_NAMESPACE, country))
+
+
+def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig, BirdState]:
+    bird = scenario.bird
+    currency = bird["currency"]
+    config = BirdConfig(
+        currency=currency,
+        ad_hoc_tenants=bird["adHocTenants"]["enabled"],
+        ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
+        destination_price=Money.parse("3.00", currency, EXPONENT),
+    )
+    inventory = Inventory(_stock(scenario, config, rng.stream("bird.stock")))
+    tenants = _tenants(scenario, config, rng.stream("bird.tenants"), now)
+    return config, BirdState(inventory=inventory, tenants=tenants)
+
+
+def _stock(scenario: Scenario, config: BirdConfig, stream: RandomStream) -> list[StockItem]:
+    rules = scenario.bird["stock"]
+    plans = numbering_plans()
+    items: list[StockItem] = []
+    taken: set[str] = set()
+    for country in sorted(rules["countries"]):
+        path: list[str | int] = ["bird", "stock", "countries", country]
+        if country not in plans:
+            raise scenario.error(path, f"no numbering plan for {country} (have {', '.join(plans)})")
+        plan, by_type = plans[country], rules["countries"][country]
+        for number_type in sorted(by_type):
+            ranges = plan.ranges_for(number_type)
+            if not ranges:
+                raise scenario.error(
+                    [*path, number_type], f"{country} has no {number_type} numbers"
+                )
+            rule = _Rule.read(by_type[number_type], config)
+            for _ in range(rule.count):
+                number = _draw_unique(plan, ranges, stream, taken, scenario, [*path, number_type])
+                items.append(rule.item(stream, country, number_type, number, rules))
+        items.extend(_testing(plan, by_type, config, stream, taken, rules))
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    count: int
+    price: Money
+    features: frozenset[str]
+    whatsapp_rate: float
+
+    @classmethod
+    def read(cls, raw: Mapping[str, Any], config: BirdConfig) -> _Rule:
+        features = {f for name in raw["features"] for f in _FEATURE_GROUPS.get(name, (name,))}
+        return cls(
+            raw["count"],
+            config.money(raw["monthlyPrice"]),
+            frozenset(features),
+            float(raw.get("whatsappRate", 0)),
+        )
+
+    def item(
+        self,
+        stream: RandomStream,
+        country: str,
+        number_type: str,
+        number: str,
+        rules: Mapping[str, Any],
+        testing: bool = False,
+    ) -> StockItem:
+        features = self.features | ({"whatsapp"} if stream.chance(self.whatsapp_rate) else set())
+        back_order = not testing and stream.chance(float(rules.get("backOrderRate", 0)))
+        return StockItem(
+            id=stream.uuid(),
+            country=country,
+            type=number_type,
+            number=number,
+            features=frozenset(features),
+            monthly_price=self.price,
+            provider_id=provider_id(country),
+            back_order_stock_id=stream.uuid() if back_order else None,
+            testing=testing,
+        )
+
+
+def _draw_unique(
+    plan: CountryPlan,
+    ranges: list[NumberRange],
+    stream: RandomStream,
+    taken: set[str],
+    scenario: Scenario,
+    path: list[str | int],
+) -> str:
+    for _ in range(1000):
+        number = plan.e164(stream.choice(ranges).draw(stream))
+        if number not in taken:
+            taken.add(number)
+            return number
+    raise scenario.error(path, "the numbering plan has too few numbers for this count")
+
+
+def _testing(
+    plan: CountryPlan,
+    by_type: Mapping[str, Any],
+    config: BirdConfig,
+    stream: RandomStream,
+    taken: set[str],
+    rules: Mapping[str, Any],
+) -> list[StockItem]:
+    items = []
+    for _ in range(int(rules.get("testingPerCountry", 0)) if plan.testing else 0):
+        fictional = stream.choice(plan.testing)
+        number = plan.e164(fictional.draw(stream))
+        if number in taken:
+            continue  # small fictional ranges (single numbers) run out; fewer is fine
+        taken.add(number)
+        raw = by_type.get(fictional.type) or next(iter(by_type.values()))
+        rule = _Rule.read(raw, config)
+        items.append(rule.item(stream, plan.code, fictional.type, number, rules, testing=True))
+    return items
+
+
+def _tenants(
+    scenario: Scenario, config: BirdConfig, stream: RandomStream, now: datetime
+) -> dict[tuple[str, str], Tenant]:
+    by_credential: dict[tuple[str, str], Tenant] = {}
+    for index, raw in enumerate(scenario.bird["tenants"]):
+        tenant = Tenant(name=raw["name"], ad_hoc=False, organization_ids={raw["organizationId"]})
+        for ws in raw["workspaces"]:
+            tenant.workspaces[ws["id"]] = _workspace(ws, raw["organizationId"], config, stream, now)
+        credentials = [("AccessKey", k) for k in raw.get("accessKeys", [])] + [
+            ("Bearer", t) for t in raw.get("userTokens", [])
+        ]
+        for credential in credentials:
+            if credential in by_credential:
+                raise scenario.error(["bird", "tenants", index], "credential listed twice")
+            by_credential[credential] = tenant
+    return by_credential
+
+
+def _workspace(
+    raw: Mapping[str, Any],
+    organization_id: str,
+    config: BirdConfig,
+    stream: RandomStream,
+    now: datetime,
+) -> Workspace:
+    workspace = Workspace(raw["id"], organization_id, Wallet(config.money(raw["wallet"])))
+    for sender in raw.get("alphaSenders", []):
+        alpha = _alpha_sender(sender, config, stream, now)
+        workspace.alpha_senders[alpha.id] = alpha
+    return workspace
+
+
+def _alpha_sender(
+    raw: Mapping[str, Any], config: BirdConfig, stream: RandomStream, now: datetime
+) -> AlphaSender:
+    alpha = AlphaSender(
+        id=stream.uuid(),
+        alpha_string=raw["alphaString"],
+        instance_id=stream.uuid(),
+        created_at=now,
+        order_countries=tuple(raw["countryCodes"]),
+    )
+    for country in raw["countryCodes"]:
+        subscription = Subscription(stream.uuid(), country, config.money("0"), now)
+        alpha.destinations[country] = Destination(country, "sms", subscription)
+    return alpha

@@ -1,0 +1,71 @@
+"""Vobiz credentials: `X-Auth-ID` + `X-Auth-Token`, or `Authorization: Bearer <JWT>`.
+
+https://docs.vobiz.ai/whatsapp/api/authentication: "Both headers are required unless a
+Bearer is used". Only the form is checked here; the backend decides whose account it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from mockserver.errors import Unauthenticated
+
+AUTH_ID = re.compile(r"^MA_[A-Z0-9]{8}$")
+TOKEN = re.compile(r"^[!-~]{8,256}$")
+JWT = re.compile(r"^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$")
+_HINT = "send both X-Auth-ID and X-Auth-Token, or Authorization: Bearer <JWT>"
+
+
+@dataclass(frozen=True, slots=True)
+class VobizPrincipal:
+    auth_id: str
+    credential: str
+    bearer: bool
+
+
+def authenticate(headers: Mapping[str, str]) -> VobizPrincipal:
+    authorization = headers.get("authorization", "").strip()
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            raise Unauthenticated(f"Unsupported Authorization scheme: {_HINT}")
+        return _bearer(token.strip())
+    auth_id, token = headers.get("x-auth-id", "").strip(), headers.get("x-auth-token", "").strip()
+    if not auth_id or not token:
+        raise Unauthenticated(f"Invalid or missing authentication credentials: {_HINT}")
+    if not AUTH_ID.match(auth_id):
+        raise Unauthenticated(
+            "X-Auth-ID is malformed: expected MA_ followed by 8 letters or digits"
+        )
+    if not TOKEN.match(token):
+        raise Unauthenticated("X-Auth-Token is malformed: expected 8-256 printable characters")
+    return VobizPrincipal(auth_id, token, bearer=False)
+
+
+def _bearer(token: str) -> VobizPrincipal:
+    match = JWT.match(token)
+    if match is None:
+        raise Unauthenticated("The Bearer token is not a JWT (header.payload.signature)")
+    return VobizPrincipal(_account_of(token, match.group(2)), token, bearer=True)
+
+
+def _account_of(token: str, payload: str) -> str:
+    """The account a JWT speaks for: its `account_id` or `sub` claim when that is an auth
+    id, otherwise one derived from the token (invented: Vobiz's JWT claims are not published)."""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):
+        claims = {}
+    if isinstance(claims, dict):
+        for claim in ("account_id", "sub"):
+            value = claims.get(claim)
+            if isinstance(value, str) and AUTH_ID.match(value):
+                return value
+    digest = base64.b32encode(hashlib.sha256(token.encode()).digest()).decode()
+    return f"MA_{digest[:8]}"

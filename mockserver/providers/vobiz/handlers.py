@@ -1,0 +1,116 @@
+"""One handler per Vobiz operationId: read the validated call, run a use case, render."""
+
+from __future__ import annotations
+
+from mockserver.exchange import Call, Handlers, Reply
+from mockserver.providers.vobiz import wire
+from mockserver.providers.vobiz.auth import VobizPrincipal
+from mockserver.providers.vobiz.backend import ChannelRequest, OrderRequest, VobizBackend
+
+HANDLERS: Handlers[VobizBackend, VobizPrincipal] = Handlers()
+VobizCall = Call[VobizPrincipal]
+
+
+@HANDLERS.operation("listWhatsAppNumberAvailability")
+def list_whatsapp_number_availability(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    q = call.query
+    country = q["country"]
+    numbers = vobiz.availability(call.principal, country, q.get("region"), int(q.get("limit", 20)))
+    offer = vobiz.config.offers[country]
+    return Reply(200, {"items": [wire.available_number(n, offer) for n in numbers]})
+
+
+@HANDLERS.operation("createWhatsAppNumberOrder")
+def create_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    b = call.body
+    request = OrderRequest(
+        country=b["country_code"],
+        region=b["region"],
+        number_type=b["number_type"],
+        currency=b["currency"],
+        preferred_number=b.get("preferred_number"),
+    )
+    order = vobiz.create_order(call.principal, request)
+    return Reply(201, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
+
+
+@HANDLERS.operation("listWhatsAppNumberOrders")
+def list_whatsapp_number_orders(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    orders = vobiz.orders(call.principal, call.query.get("status"))
+    now = vobiz.clock.now()
+    return Reply(200, {"items": [wire.order(o, now, vobiz.config.provider_name) for o in orders]})
+
+
+@HANDLERS.operation("getWhatsAppNumberOrder")
+def get_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    order = vobiz.order(call.principal, call.path["orderId"])
+    return Reply(200, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
+
+
+@HANDLERS.operation("cancelWhatsAppNumberOrder")
+def cancel_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    order = vobiz.cancel_order(call.principal, call.path["orderId"])
+    return Reply(200, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
+
+
+@HANDLERS.operation("verifyByonNumber")
+def verify_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    b = call.body
+    verification = vobiz.verify(call.principal, b["phone_number"], b["verification_method"])
+    return Reply(
+        200, wire.verification(verification, vobiz.clock.now(), vobiz.config.otp_max_attempts)
+    )
+
+
+@HANDLERS.operation("confirmByonNumber")
+def confirm_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    vobiz.confirm(call.principal, call.body["phone_number"], call.body["otp_code"])
+    return Reply(200, {"status": "verified", "message": "Number verified successfully"})
+
+
+@HANDLERS.operation("createWhatsAppChannel")
+def create_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    b = call.body
+    request = ChannelRequest(
+        waba_id=b["waba_id"],
+        phone_number_id=b.get("phone_number_id"),
+        phone_number=b["phone_number"],
+        onboarding_mode=b["number_onboarding_mode"],
+        number_provider=b["number_provider"],
+        number_order_id=b.get("number_order_id"),
+        access_token=b["access_token"],
+        display_name=b["display_name"],
+    )
+    return Reply(201, wire.channel(vobiz.create_channel(call.principal, request)))
+
+
+@HANDLERS.operation("listWhatsAppChannels")
+def list_whatsapp_channels(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    return Reply(200, {"items": [wire.channel(c) for c in vobiz.channels(call.principal)]})
+
+
+@HANDLERS.operation("getWhatsAppChannel")
+def get_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    return Reply(200, wire.channel(vobiz.channel(call.principal, call.path["channelId"])))
+
+
+@HANDLERS.operation("updateWhatsAppChannel")
+def update_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    b = call.body
+    channel = vobiz.update_channel(
+        call.principal, call.path["channelId"], b.get("display_name"), b.get("access_token")
+    )
+    return Reply(200, wire.channel(channel))
+
+
+@HANDLERS.operation("deleteWhatsAppChannel")
+def delete_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    vobiz.delete_channel(call.principal, call.path["channelId"])
+    return Reply(204)
+
+
+@HANDLERS.operation("getAccountBalance")
+def get_account_balance(vobiz: VobizBackend, call: VobizCall) -> Reply:
+    currency = call.path["currency"]
+    account, wallet = vobiz.balance(call.principal, call.path["authId"], currency)
+    return Reply(200, wire.balance(account, currency, wallet))

@@ -1,0 +1,105 @@
+"""Vobiz's resources as the mock keeps them: plain slotted dataclasses, no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mockserver.domain.inventory import Inventory
+from mockserver.domain.lifecycle import Timeline
+from mockserver.domain.money import Money
+from mockserver.domain.wallet import Wallet
+
+
+@dataclass(frozen=True, slots=True)
+class StockNumber:
+    id: str
+    country: str
+    region: str
+    number: str  # E.164
+
+
+@dataclass(slots=True)
+class Order:
+    id: str
+    account_id: str
+    number: StockNumber
+    number_type: str
+    currency: str
+    setup_cost: Money
+    monthly_cost: Money
+    provider_order_id: str
+    created_at: datetime
+    timeline: Timeline[str]  # pending -> completed, read against the clock
+    # A terminal status reached by an action (cancel) rather than by time.
+    ended_status: str | None = None
+    ended_at: datetime | None = None
+    failure_reason: str | None = None
+
+    def status(self, now: datetime) -> str:
+        if self.ended_status is not None and self.ended_at is not None and self.ended_at <= now:
+            return self.ended_status
+        return self.timeline.status_at(self.created_at, now)
+
+    def updated_at(self, now: datetime) -> datetime:
+        if self.ended_at is not None and self.ended_at <= now:
+            return self.ended_at
+        return self.timeline.since(self.created_at, now)
+
+
+@dataclass(slots=True)
+class Verification:
+    id: str
+    phone_number: str
+    method: str  # sms | voice
+    code: str
+    sent_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    verified_at: datetime | None = None
+
+    def status(self, now: datetime, max_attempts: int) -> str:
+        if self.verified_at is not None:
+            return "verified"
+        if self.attempts >= max_attempts:
+            return "locked"
+        return "pending" if now < self.expires_at else "expired"
+
+
+@dataclass(slots=True)
+class Channel:
+    id: str
+    account_id: str
+    waba_id: str
+    phone_number_id: str | None
+    phone_number: str
+    onboarding_mode: str
+    number_provider: str
+    number_order_id: str | None
+    access_token: str  # write-only: never rendered
+    display_name: str
+    verification_status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class Account:
+    auth_id: str
+    ad_hoc: bool
+    created_at: datetime
+    wallets: dict[str, Wallet]  # by currency
+    wallet_ids: dict[str, str]  # by currency: the balance object's id
+    orders: dict[str, Order] = field(default_factory=dict)
+    verifications: dict[str, Verification] = field(default_factory=dict)  # by phone number
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class VobizState:
+    inventory: Inventory[StockNumber]
+    accounts: dict[str, Account]  # by auth id
+    tokens: dict[str, str]  # X-Auth-Token -> auth id it is bound to
+    bearers: dict[str, str]  # Bearer token -> auth id
+    # Which account owns or is verifying each phone number (at most one).
+    claims: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,88 @@
+"""One seeded source of randomness (DESIGN.md, decision 6).
+
+Every id, number, price, OTP code and Faker value comes from a named stream of one `Rng`.
+Streams are independent: drawing more request ids never shifts the generated stock, so the
+same seed and the same calls give the same responses, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+T = TypeVar("T")
+
+
+class RandomStream:
+    """A deterministic stream of random values, derived from the seed and a name."""
+
+    __slots__ = ("_random",)
+
+    def __init__(self, seed: bytes) -> None:
+        self._random = random.Random(seed)
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def digits(self, count: int) -> str:
+        return "".join(str(self._random.randrange(10)) for _ in range(count))
+
+    def hex(self, count: int) -> str:
+        return f"{self._random.getrandbits(4 * count):0{count}x}"
+
+    def token(self, length: int) -> str:
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    def below(self, bound: int) -> int:
+        return self._random.randrange(bound)
+
+    def chance(self, probability: float) -> bool:
+        return self._random.random() < probability
+
+    def choice(self, options: Sequence[T]) -> T:
+        return options[self._random.randrange(len(options))]
+
+    def shuffled(self, options: Sequence[T]) -> list[T]:
+        out = list(options)
+        self._random.shuffle(out)
+        return out
+
+
+class Rng:
+    """The seed, and the named streams and Faker instances derived from it."""
+
+    __slots__ = ("_fakers", "_streams", "seed")
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._streams: dict[str, RandomStream] = {}
+        self._fakers: dict[tuple[str, str], Faker] = {}
+
+    def stream(self, name: str) -> RandomStream:
+        if name not in self._streams:
+            self._streams[name] = RandomStream(self._derive(name))
+        return self._streams[name]
+
+    def faker(self, name: str, locale: str = "en_US") -> Faker:
+        key = (name, locale)
+        if key not in self._fakers:
+            from faker import Faker  # imported lazily: loading its locales costs start-up time
+
+            fake = Faker(locale)
+            fake.seed_instance(int.from_bytes(self._derive(f"faker:{name}:{locale}")[:8], "big"))
+            self._fakers[key] = fake
+        return self._fakers[key]
+
+    def secret(self, name: str) -> bytes:
+        """A stable secret (e.g. for signing page tokens), the same for the same seed."""
+        return self._derive(f"secret:{name}")
+
+    def _derive(self, name: str) -> bytes:
+        return hashlib.sha256(f"{self.seed}:{name}".encode()).digest()

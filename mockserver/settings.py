@@ -1,0 +1,108 @@
+"""Server settings: every flag has a `MOCKSERVER_<FLAG>` environment variable (DESIGN.md, 10)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+ONE_MIB = 1024 * 1024
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be used; the message names the setting and the value."""
+
+
+def parse_port(raw: str) -> int:
+    port = parse_int(raw)
+    if not 0 <= port <= 65535:
+        raise SettingError(f"{raw!r} is not a port number (0-65535; 0 picks a free port)")
+    return port
+
+
+def parse_int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"{raw!r} is not an integer") from None
+
+
+def parse_positive_int(raw: str) -> int:
+    value = parse_int(raw)
+    if value < 1:
+        raise SettingError(f"{raw!r} must be a positive integer")
+    return value
+
+
+def parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingError(f"{raw!r} is not a boolean (use true or false)")
+
+
+def parse_log_level(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in LOG_LEVELS:
+        raise SettingError(f"{raw!r} is not a log level (one of {', '.join(LOG_LEVELS)})")
+    return lowered
+
+
+def parse_host(raw: str) -> str:
+    if not raw.strip():
+        raise SettingError("the host must not be empty")
+    return raw.strip()
+
+
+def parse_path(raw: str) -> Path:
+    if not raw.strip():
+        raise SettingError("the path must not be empty")
+    return Path(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    seed: int = 1
+    # None: the embedded default scenario (fixtures/default.yaml).
+    fixtures: Path | None = None
+    log_level: str = "info"
+    # On in the whole test suite: a response that breaks the spec is a bug, loudly.
+    validate_responses: bool = True
+    max_body_bytes: int = ONE_MIB
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults overridden by `MOCKSERVER_*` variables; raises SettingError on a bad value."""
+        environ = os.environ if environ is None else environ
+        changes: dict[str, Any] = {}
+        for name, parser in PARSERS.items():
+            var = env_var(name)
+            if var in environ:
+                try:
+                    changes[name] = parser(environ[var])
+                except SettingError as exc:
+                    raise SettingError(f"{var}: {exc}") from None
+        return replace(cls(), **changes)
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "host": parse_host,
+    "port": parse_port,
+    "seed": parse_int,
+    "fixtures": parse_path,
+    "log_level": parse_log_level,
+    "validate_responses": parse_bool,
+    "max_body_bytes": parse_positive_int,
+}
+assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
+
+
+def env_var(name: str) -> str:
+    return f"MOCKSERVER_{name.upper()}"
