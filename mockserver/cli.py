@@ -8,6 +8,7 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -74,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings, scenario=scenario)
     sock = _listen(settings.host, settings.port)
     config = uvicorn.Config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
+    # handlers that were installed before it ran: make those a no-op so a stopped sidecar
+    # exits 0 instead of dying by the signal (or printing a KeyboardInterrupt traceback).
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda number, frame: None)
     _ReadyServer(config, scenario.name).run(sockets=[sock])
     return 0
 

@@ -304,6 +304,7 @@ class BirdBackend:
             created_at=now,
             subscription=Subscription(self._ids.uuid(), "main", item.monthly_price, now),
             order=order_timeline(item, self.config.order_timing),
+            serial=next(self.state.serials),
         )
         workspace.wallet.debit(
             item.monthly_price,
@@ -493,8 +494,9 @@ class BirdBackend:
 
 
 def _created(row: LongCodeNumber | AlphaSender) -> tuple[str, ...]:
-    # "By default, the orders are in ascending order date" (Bird pagination docs).
-    return (row.created_at.isoformat(), row.id)
+    # "By default, the orders are in ascending order date" (Bird pagination docs); the
+    # serial keeps things created at the same instant in the order they were created.
+    return (row.created_at.isoformat(), f"{row.serial:012d}")
 
 
 BILLING_PERIOD = timedelta(days=30)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import count
 
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.lifecycle import Timeline
@@ -90,6 +92,7 @@ class LongCodeNumber:
     created_at: datetime
     subscription: Subscription
     order: Timeline[str]  # fixed at purchase, read against the clock (lifecycles.py)
+    serial: int  # purchase order, to list numbers bought at the same instant in that order
 
     @property
     def deprovision_at(self) -> datetime | None:
@@ -111,6 +114,7 @@ class AlphaSender:
     instance_id: str
     created_at: datetime
     order_countries: tuple[str, ...]
+    serial: int
     destinations: dict[str, Destination] = field(default_factory=dict)
 
 
@@ -141,3 +145,4 @@ class BirdState:
     inventory: Inventory[StockItem]
     tenants: dict[tuple[str, str], Tenant]  # (scheme, credential) -> tenant
     reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id
+    serials: Iterator[int] = field(default_factory=count)  # creation order of numbers, senders

@@ -4,7 +4,7 @@ the scenario's tenants with their wallets and alpha senders."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,9 +64,9 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
         ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
         destination_price=Money.parse("3.00", currency, EXPONENT),
     )
-    inventory = Inventory(_stock(scenario, config, rng.stream("bird.stock")))
-    tenants = _tenants(scenario, config, rng.stream("bird.tenants"), now)
-    return config, BirdState(inventory=inventory, tenants=tenants)
+    state = BirdState(Inventory(_stock(scenario, config, rng.stream("bird.stock"))), tenants={})
+    state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.serials, now)
+    return config, state
 
 
 def _stock(scenario: Scenario, config: BirdConfig, stream: RandomStream) -> list[StockItem]:
@@ -172,13 +172,19 @@ def _testing(
 
 
 def _tenants(
-    scenario: Scenario, config: BirdConfig, stream: RandomStream, now: datetime
+    scenario: Scenario,
+    config: BirdConfig,
+    stream: RandomStream,
+    serials: Iterator[int],
+    now: datetime,
 ) -> dict[tuple[str, str], Tenant]:
     by_credential: dict[tuple[str, str], Tenant] = {}
     for index, raw in enumerate(scenario.bird["tenants"]):
         tenant = Tenant(name=raw["name"], ad_hoc=False, organization_ids={raw["organizationId"]})
         for ws in raw["workspaces"]:
-            tenant.workspaces[ws["id"]] = _workspace(ws, raw["organizationId"], config, stream, now)
+            tenant.workspaces[ws["id"]] = _workspace(
+                ws, raw["organizationId"], config, stream, serials, now
+            )
         credentials = [("AccessKey", k) for k in raw.get("accessKeys", [])] + [
             ("Bearer", t) for t in raw.get("userTokens", [])
         ]
@@ -194,17 +200,18 @@ def _workspace(
     organization_id: str,
     config: BirdConfig,
     stream: RandomStream,
+    serials: Iterator[int],
     now: datetime,
 ) -> Workspace:
     workspace = Workspace(raw["id"], organization_id, Wallet(config.money(raw["wallet"])))
     for sender in raw.get("alphaSenders", []):
-        alpha = _alpha_sender(sender, config, stream, now)
+        alpha = _alpha_sender(sender, config, stream, next(serials), now)
         workspace.alpha_senders[alpha.id] = alpha
     return workspace
 
 
 def _alpha_sender(
-    raw: Mapping[str, Any], config: BirdConfig, stream: RandomStream, now: datetime
+    raw: Mapping[str, Any], config: BirdConfig, stream: RandomStream, serial: int, now: datetime
 ) -> AlphaSender:
     alpha = AlphaSender(
         id=stream.uuid(),
@@ -212,6 +219,7 @@ def _alpha_sender(
         instance_id=stream.uuid(),
         created_at=now,
         order_countries=tuple(raw["countryCodes"]),
+        serial=serial,
     )
     for country in raw["countryCodes"]:
         subscription = Subscription(stream.uuid(), country, config.money("0"), now)

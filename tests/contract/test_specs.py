@@ -1,0 +1,118 @@
+"""The specs are valid OpenAPI, say what they invented, and bind one-to-one to handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+
+from mockserver.app import BindingError, check_binding
+from mockserver.openapi.loader import HTTP_METHODS, load_spec
+from mockserver.providers.base import Provider
+from mockserver.providers.bird.handlers import HANDLERS as BIRD_HANDLERS
+from mockserver.providers.vobiz.handlers import HANDLERS as VOBIZ_HANDLERS
+from mockserver.resources import spec_file
+
+SPECS = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml"}
+HANDLERS = {"bird": BIRD_HANDLERS, "vobiz": VOBIZ_HANDLERS}
+NOTE_KINDS = ("documented", "mended", "invented", "extension")
+# Operations the providers do not document, which the mock adds: each must say so.
+NOT_DOCUMENTED = {
+    "createNumberStockItemReservation",
+    "deleteNumberStockItemReservation",
+    "listWhatsAppNumberOrders",
+    "getWhatsAppNumberOrder",
+    "cancelWhatsAppNumberOrder",
+    "getWhatsAppChannel",
+}
+
+
+def document(name: str) -> dict[str, Any]:
+    with spec_file(SPECS[name]).open() as handle:
+        return yaml.safe_load(handle)  # type: ignore[no-any-return]
+
+
+def notes(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "x-mock-note":
+                yield path, value
+            else:
+                yield from notes(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from notes(value, f"{path}/{index}")
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_the_spec_is_valid_openapi(name: str) -> None:
+    validate(document(name))
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_every_operation_says_where_it_comes_from(name: str) -> None:
+    for path, item in document(name)["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                op = item[method]
+                note = op.get("x-mock-note", "")
+                assert note.startswith(NOTE_KINDS), f"{method} {path} has no x-mock-note"
+                if op["operationId"] in NOT_DOCUMENTED:
+                    assert note.startswith(("invented", "extension")), op["operationId"]
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_every_note_names_its_kind(name: str) -> None:
+    found = list(notes(document(name)))
+    assert found
+    for path, text in found:
+        assert isinstance(text, str), path
+        assert text.startswith(NOTE_KINDS), f"{path}: {text!r}"
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_operations_and_handlers_match_one_to_one(name: str) -> None:
+    spec = load_spec(name, spec_file(SPECS[name]))
+    assert {op.operation_id for op in spec.operations} == HANDLERS[name].operation_ids()
+
+
+def test_a_missing_handler_or_operation_stops_the_app() -> None:
+    spec = load_spec("bird", spec_file(SPECS["bird"]))
+    handlers = {op.operation_id: (lambda call: None) for op in spec.operations}
+    del handlers["createWorkspaceLongCodeNumbers"]
+    handlers["buyEverything"] = lambda call: None
+    provider = Provider(
+        "bird", SPECS["bird"], (), handlers, lambda h: None, lambda e, c: None, None
+    )  # type: ignore[arg-type,return-value]
+    with pytest.raises(BindingError, match="createWorkspaceLongCodeNumbers.*buyEverything"):
+        check_binding(spec, provider)
+
+
+def test_the_issue_operations_are_all_served() -> None:
+    bird = {
+        op.operation_id: (op.method, op.path)
+        for op in load_spec("b", spec_file(SPECS["bird"])).operations
+    }
+    assert bird["listOrganizationNumbersStockItems"] == (
+        "GET",
+        "/organizations/{organizationId}/numbers-stock-items",
+    )
+    assert bird["createWorkspaceLongCodeNumbers"] == (
+        "POST",
+        "/workspaces/{workspaceId}/numbers-long-code",
+    )
+    assert bird["createNumberStockItemReservation"][0] == "POST"
+    assert bird["deleteNumberStockItemReservation"] == (
+        "DELETE",
+        "/workspaces/{workspaceId}/numbers-stock-items/{numberStockItemId}/reservation",
+    )
+    assert bird["cancelWorkspaceEndpointSubscription"] == (
+        "POST",
+        "/workspaces/{workspaceId}/endpoints/{endpointId}/subscriptions/{subscriptionName}/cancel",
+    )
+    assert len(bird) == 13
+    vobiz = load_spec("v", spec_file(SPECS["vobiz"])).operations
+    assert len(vobiz) == 13

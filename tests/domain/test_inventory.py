@@ -1,0 +1,74 @@
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, strategies as st
+
+from mockserver.domain.inventory import Inventory
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    country: str
+    number: str
+
+
+def stock(numbers: list[tuple[str, str]]) -> Inventory[Item]:
+    return Inventory(Item(f"id{n}", c, n) for c, n in numbers)
+
+
+def test_scan_filters_by_country_and_prefix_in_number_order() -> None:
+    inv = stock(
+        [
+            ("US", "+12125550101"),
+            ("US", "+14155550100"),
+            ("US", "+12125550100"),
+            ("NL", "+31201234567"),
+        ]
+    )
+    found, more = inv.scan([("US", "+1212")], lambda _: True, limit=10)
+    assert [i.number for i in found] == ["+12125550100", "+12125550101"]
+    assert not more
+
+
+def test_taken_items_leave_the_search_and_come_back() -> None:
+    inv = stock([("US", "+1"), ("US", "+2")])
+    inv.take("id+1")
+    assert not inv.is_available("id+1")
+    assert [i.id for i in inv.scan([("US", "+")], lambda _: True, 5)[0]] == ["id+2"]
+    with pytest.raises(KeyError):
+        inv.take("id+1")
+    inv.give_back("id+1")
+    assert [i.id for i in inv.scan([("US", "+")], lambda _: True, 5)[0]] == ["id+1", "id+2"]
+
+
+def test_duplicate_numbers_are_refused() -> None:
+    with pytest.raises(ValueError, match="duplicate"):
+        stock([("US", "+1"), ("US", "+1")])
+
+
+@given(
+    numbers=st.sets(st.text(alphabet="0123", min_size=1, max_size=4), max_size=40),
+    limit=st.integers(min_value=1, max_value=6),
+)
+def test_paging_with_a_cursor_visits_each_accepted_item_once(numbers: set[str], limit: int) -> None:
+    inv = stock([("US" if n[0] in "01" else "NL", "+" + n) for n in numbers])
+    ranges = [("US", "+"), ("NL", "+")]
+    accept = lambda item: not item.number.endswith("3")  # noqa: E731
+    seen: list[Item] = []
+    after = None
+    while True:
+        found, more = inv.scan(ranges, accept, limit, after)
+        seen.extend(found)
+        if not more:
+            break
+        after = (found[-1].country, found[-1].number)
+    expected = sorted(
+        (
+            i
+            for i in (Item(f"id+{n}", "US" if n[0] in "01" else "NL", "+" + n) for n in numbers)
+            if accept(i)
+        ),
+        key=lambda i: (i.country, i.number),
+    )
+    assert seen == expected

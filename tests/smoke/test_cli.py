@@ -1,0 +1,92 @@
+"""`mockserver` as a user runs it: readiness line, env vars, clean failures, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockserver.cli import parse_settings
+
+pytestmark = pytest.mark.socket
+READY = re.compile(
+    r"^numbers-mock \S+ ready at (http://127\.0\.0\.1:(\d+)) .*default credentials: "
+)
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mockserver", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_port_zero_prints_one_readiness_line_and_serves() -> None:
+    process = start("--port", "0", "--log-level", "warning", env={"MOCKSERVER_SEED": "5"})
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = READY.match(line)
+        assert match, line
+        health = httpx.get(f"{match.group(1)}/_mock/health", timeout=10).json()
+        assert health["seed"] == 5
+        assert health["scenario"] == "default"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--port", "http"], {}, "mockserver: error: --port: 'http' is not an integer"),
+        (
+            [],
+            {"MOCKSERVER_PORT": "70000"},
+            "mockserver: error: MOCKSERVER_PORT: '70000' is not a port",
+        ),
+        (["--log-level", "loud"], {}, "mockserver: error: --log-level: 'loud' is not a log level"),
+        (["--fixtures", "/nonexistent.yaml"], {}, "mockserver: error: cannot read fixtures file"),
+        (["--seed"], {}, "mockserver: error: argument --seed: expected one argument"),
+    ],
+)
+def test_bad_settings_exit_2_with_one_line(
+    args: list[str], env: dict[str, str], message: str
+) -> None:
+    process = start(*args, env=env)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert err.startswith(message), err
+    assert err.count("\n") == 1
+    assert out == ""
+
+
+def test_an_invalid_fixtures_file_names_its_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text("name: mine\nbird: {}\nvobiz: {}\n")
+    process = start("--fixtures", str(scenario))
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 2
+    assert re.match(rf"mockserver: error: {re.escape(str(scenario))}:2: bird: ", err), err
+
+
+def test_flags_win_over_environment() -> None:
+    env = {
+        "MOCKSERVER_PORT": "9000",
+        "MOCKSERVER_VALIDATE_RESPONSES": "false",
+        "MOCKSERVER_SEED": "4",
+    }
+    settings = parse_settings(["--port", "9100"], env)
+    assert (settings.port, settings.validate_responses, settings.seed) == (9100, False, 4)
+    assert parse_settings([], {}).port == 8080

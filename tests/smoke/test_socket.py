@@ -1,0 +1,35 @@
+"""Both providers and the control plane over a real uvicorn socket."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver import Settings, create_app
+from tests.support.credentials import BIRD, LONG_CODES, STOCK, VOBIZ, VOBIZ_API
+from tests.support.live import serve
+
+pytestmark = pytest.mark.socket
+
+
+def test_search_buy_and_order_over_a_socket() -> None:
+    app = create_app(Settings(seed=3))
+    with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        assert client.get("/_mock/health").json()["status"] == "ok"
+        page = client.get(STOCK, params={"countryCodes": "US", "limit": 2}, headers=BIRD)
+        assert page.status_code == 200
+        ids = [item["id"] for item in page.json()["results"]]
+        bought = client.post(LONG_CODES, json={"numberStockItemIds": ids}, headers=BIRD)
+        assert bought.status_code == 201
+        assert len(bought.json()["results"]) == 2
+        order = {"country_code": "US", "region": "NY", "number_type": "local", "currency": "USD"}
+        placed = client.post(f"{VOBIZ_API}/numbers/whatsapp/orders", json=order, headers=VOBIZ)
+        assert placed.status_code == 201
+        assert placed.json()["selected_phone_number"].startswith("+1")
+        refused = client.post(
+            LONG_CODES, content=b"{", headers={**BIRD, "content-type": "application/json"}
+        )
+        assert refused.status_code == 422
+        served = client.get("/_mock/specs/bird.json").json()
+        assert served["servers"] == [{"url": base_url}]
+    assert app.state.mock.failures == []

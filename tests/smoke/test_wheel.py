@@ -1,0 +1,80 @@
+"""A non-editable install of the wheel, run from another directory, serves: the specs and
+fixtures ship inside it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("numbers_mock-*.whl")
+    return built
+
+
+def test_the_wheel_carries_specs_and_fixtures(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {
+        "mockserver/specs/bird-numbers.yaml",
+        "mockserver/specs/vobiz-numbers.yaml",
+        "mockserver/fixtures/default.yaml",
+        "mockserver/fixtures/scenario.schema.json",
+        "mockserver/fixtures/reference/numbering.yaml",
+    } <= names
+
+
+def test_the_installed_wheel_serves_from_elsewhere(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import mockserver, httpx, asyncio\n"
+        "assert mockserver.__file__.startswith(%r), mockserver.__file__\n"
+        "app = mockserver.create_app()\n"
+        "async def main():\n"
+        "    t = httpx.ASGITransport(app=app)\n"
+        "    async with httpx.AsyncClient(transport=t, base_url='http://x') as c:\n"
+        "        r = await c.get('/organizations/o/numbers-stock-items',"
+        " headers={'Authorization': 'AccessKey somebody_else_key'})\n"
+        "        print(r.status_code)\n"
+        "asyncio.run(main())\n"
+    ) % str(target)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "422"  # 'o' is not a UUID: served and validated

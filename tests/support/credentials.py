@@ -1,0 +1,30 @@
+"""The default scenario's documented credentials and ids (README.md, "Default credentials")."""
+
+BIRD_ACCESS_KEY = "test_bird_acme_access_key_0000000"
+BIRD_USER_TOKEN = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLWFjbWUiLCJpc3MiOiJudW1iZXJzLW1vY2sifQ"
+    ".bW9jay1zaWduYXR1cmU"
+)
+BIRD_ORG = "d0b85ccc-b63a-4e81-b698-c359d77d250e"
+BIRD_WS = "d386a801-ee8d-4aba-a7e4-78671bd3b11e"
+BIRD = {"Authorization": f"AccessKey {BIRD_ACCESS_KEY}"}
+BIRD_USER = {"Authorization": f"Bearer {BIRD_USER_TOKEN}"}
+
+VOBIZ_AUTH_ID = "MA_ACME0001"
+VOBIZ_TOKEN = "test_vobiz_acme_auth_token_00000"
+VOBIZ = {"X-Auth-ID": VOBIZ_AUTH_ID, "X-Auth-Token": VOBIZ_TOKEN}
+
+STOCK = f"/organizations/{BIRD_ORG}/numbers-stock-items"
+LONG_CODES = f"/workspaces/{BIRD_WS}/numbers-long-code"
+VOBIZ_API = "/api/v1/messaging"
+
+
+def bird_key(name: str) -> dict[str, str]:
+    """Headers of an ad-hoc Bird tenant: any well-formed key is its own isolated tenant."""
+    return {"Authorization": f"AccessKey adhoc_{name}_key_000000"}
+
+
+def vobiz_account(suffix: str) -> dict[str, str]:
+    """Headers of an ad-hoc Vobiz account (auth id MA_ + 8 upper-case letters or digits)."""
+    auth_id = f"MA_{suffix.upper():0<8}"[:11]
+    return {"X-Auth-ID": auth_id, "X-Auth-Token": f"token_{suffix}_00000000"}
