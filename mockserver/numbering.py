@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from mockserver.resources import fixture_file
-from mockserver.rng import RandomStream
+from mockserver.rng import FakerStream
 
 NUMBER_TYPES = ("local", "national", "mobile", "toll-free")
 
@@ -25,10 +25,10 @@ class NumberRange:
     # The digits after the prefix: X is 0-9, N is 2-9, a digit stands for itself.
     pattern: str
 
-    def draw(self, stream: RandomStream) -> str:
-        """National significant digits of one number in this range."""
-        prefix = stream.choice(self.prefixes)
-        return prefix + "".join(_draw_digit(symbol, stream) for symbol in self.pattern)
+    def draw(self, fake: FakerStream) -> str:
+        """National significant digits of one number in this range, drawn by a seeded Faker."""
+        prefix = fake.element(self.prefixes)
+        return prefix + "".join(_draw_digit(symbol, fake) for symbol in self.pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +54,11 @@ class CountryPlan:
         return [t for t in NUMBER_TYPES if self.ranges_for(t)]
 
 
-def _draw_digit(symbol: str, stream: RandomStream) -> str:
+def _draw_digit(symbol: str, fake: FakerStream) -> str:
     if symbol == "X":
-        return str(stream.below(10))
+        return fake.digit()
     if symbol == "N":
-        return str(2 + stream.below(8))
+        return fake.digit(2, 9)
     return symbol
 
 

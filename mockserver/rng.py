@@ -11,10 +11,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
-
-if TYPE_CHECKING:
-    from faker import Faker
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -55,6 +52,41 @@ class RandomStream:
         return out
 
 
+class FakerStream:
+    """A seeded Faker generator, typed to the calls the mock makes of it.
+
+    Only the locale-free providers (digits, elements, uuids) are loaded: a full localized
+    `Faker()` costs a quarter of a second of start-up, and numbers get their structure from
+    real numbering plans (numbering.py), not from Faker's locale formats.
+    """
+
+    __slots__ = ("_fake",)
+
+    def __init__(self, seed: bytes) -> None:
+        from faker import Generator
+        from faker.providers import BaseProvider
+        from faker.providers.misc import Provider as MiscProvider
+
+        fake: Any = Generator()
+        fake.add_provider(BaseProvider)
+        fake.add_provider(MiscProvider)
+        fake.seed_instance(int.from_bytes(seed[:8], "big"))
+        self._fake = fake
+
+    def element(self, options: Sequence[T]) -> T:
+        chosen: T = self._fake.random_element(options)
+        return chosen
+
+    def digit(self, low: int = 0, high: int = 9) -> str:
+        return str(self._fake.random_int(low, high))
+
+    def uuid(self) -> str:
+        return str(self._fake.uuid4())
+
+    def chance(self, probability: float) -> bool:
+        return bool(self._fake.random.random() < probability)
+
+
 class Rng:
     """The seed, and the named streams and Faker instances derived from it."""
 
@@ -63,22 +95,17 @@ class Rng:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._streams: dict[str, RandomStream] = {}
-        self._fakers: dict[tuple[str, str], Faker] = {}
+        self._fakers: dict[str, FakerStream] = {}
 
     def stream(self, name: str) -> RandomStream:
         if name not in self._streams:
             self._streams[name] = RandomStream(self._derive(name))
         return self._streams[name]
 
-    def faker(self, name: str, locale: str = "en_US") -> Faker:
-        key = (name, locale)
-        if key not in self._fakers:
-            from faker import Faker  # imported lazily: loading its locales costs start-up time
-
-            fake = Faker(locale)
-            fake.seed_instance(int.from_bytes(self._derive(f"faker:{name}:{locale}")[:8], "big"))
-            self._fakers[key] = fake
-        return self._fakers[key]
+    def faker(self, name: str) -> FakerStream:
+        if name not in self._fakers:
+            self._fakers[name] = FakerStream(self._derive(f"faker:{name}"))
+        return self._fakers[name]
 
     def secret(self, name: str) -> bytes:
         """A stable secret (e.g. for signing page tokens), the same for the same seed."""

@@ -13,6 +13,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+PROBE = """
+import asyncio, httpx, mockserver
+assert mockserver.__file__.startswith(TARGET), mockserver.__file__
+app = mockserver.create_app()
+async def main():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+        headers = {"Authorization": "AccessKey somebody_else_key"}
+        response = await client.get("/organizations/o/numbers-stock-items", headers=headers)
+        print(response.status_code)
+asyncio.run(main())
+"""
 
 
 @pytest.fixture(scope="module")
@@ -55,18 +67,7 @@ def test_the_installed_wheel_serves_from_elsewhere(wheel: Path, tmp_path: Path) 
         check=True,
         capture_output=True,
     )
-    probe = (
-        "import mockserver, httpx, asyncio\n"
-        "assert mockserver.__file__.startswith(%r), mockserver.__file__\n"
-        "app = mockserver.create_app()\n"
-        "async def main():\n"
-        "    t = httpx.ASGITransport(app=app)\n"
-        "    async with httpx.AsyncClient(transport=t, base_url='http://x') as c:\n"
-        "        r = await c.get('/organizations/o/numbers-stock-items',"
-        " headers={'Authorization': 'AccessKey somebody_else_key'})\n"
-        "        print(r.status_code)\n"
-        "asyncio.run(main())\n"
-    ) % str(target)
+    probe = PROBE.replace("TARGET", repr(str(target)))
     env = {**os.environ, "PYTHONPATH": str(target)}
     result = subprocess.run(
         [sys.executable, "-c", probe],

@@ -23,7 +23,7 @@ from mockserver.providers.bird.models import (
     Tenant,
     Workspace,
 )
-from mockserver.rng import RandomStream, Rng
+from mockserver.rng import FakerStream, RandomStream, Rng
 from mockserver.scenario import Scenario
 
 # Bird's documented Money examples use 10^-6 ("amount": 3500000, "exponent": -6 is 3.50).
@@ -64,12 +64,14 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
         ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
         destination_price=Money.parse("3.00", currency, EXPONENT),
     )
-    state = BirdState(Inventory(_stock(scenario, config, rng.stream("bird.stock"))), tenants={})
+    state = BirdState(Inventory(_stock(scenario, config, rng)), tenants={})
     state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.serials, now)
     return config, state
 
 
-def _stock(scenario: Scenario, config: BirdConfig, stream: RandomStream) -> list[StockItem]:
+def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:
+    """Each country's numbers come from its own seeded Faker: adding a country to a
+    scenario does not change the numbers of the others."""
     rules = scenario.bird["stock"]
     plans = numbering_plans()
     items: list[StockItem] = []
@@ -79,6 +81,7 @@ def _stock(scenario: Scenario, config: BirdConfig, stream: RandomStream) -> list
         if country not in plans:
             raise scenario.error(path, f"no numbering plan for {country} (have {', '.join(plans)})")
         plan, by_type = plans[country], rules["countries"][country]
+        fake = rng.faker(f"bird.stock.{country}")
         for number_type in sorted(by_type):
             ranges = plan.ranges_for(number_type)
             if not ranges:
@@ -87,9 +90,9 @@ def _stock(scenario: Scenario, config: BirdConfig, stream: RandomStream) -> list
                 )
             rule = _Rule.read(by_type[number_type], config)
             for _ in range(rule.count):
-                number = _draw_unique(plan, ranges, stream, taken, scenario, [*path, number_type])
-                items.append(rule.item(stream, country, number_type, number, rules))
-        items.extend(_testing(plan, by_type, config, stream, taken, rules))
+                number = _draw_unique(plan, ranges, fake, taken, scenario, [*path, number_type])
+                items.append(rule.item(fake, country, number_type, number, rules))
+        items.extend(_testing(plan, by_type, config, fake, taken, rules))
     return items
 
 
@@ -112,24 +115,25 @@ class _Rule:
 
     def item(
         self,
-        stream: RandomStream,
+        fake: FakerStream,
         country: str,
         number_type: str,
         number: str,
         rules: Mapping[str, Any],
         testing: bool = False,
     ) -> StockItem:
-        features = self.features | ({"whatsapp"} if stream.chance(self.whatsapp_rate) else set())
-        back_order = not testing and stream.chance(float(rules.get("backOrderRate", 0)))
+        whatsapp = fake.chance(self.whatsapp_rate)
+        features = self.features | ({"whatsapp"} if whatsapp else set())
+        back_order = not testing and fake.chance(float(rules.get("backOrderRate", 0)))
         return StockItem(
-            id=stream.uuid(),
+            id=fake.uuid(),
             country=country,
             type=number_type,
             number=number,
             features=frozenset(features),
             monthly_price=self.price,
             provider_id=provider_id(country),
-            back_order_stock_id=stream.uuid() if back_order else None,
+            back_order_stock_id=fake.uuid() if back_order else None,
             testing=testing,
         )
 
@@ -137,13 +141,14 @@ class _Rule:
 def _draw_unique(
     plan: CountryPlan,
     ranges: list[NumberRange],
-    stream: RandomStream,
+    fake: FakerStream,
     taken: set[str],
     scenario: Scenario,
     path: list[str | int],
 ) -> str:
     for _ in range(1000):
-        number = plan.e164(stream.choice(ranges).draw(stream))
+        number_range = fake.element(ranges)
+        number = plan.e164(number_range.draw(fake))
         if number not in taken:
             taken.add(number)
             return number
@@ -154,20 +159,20 @@ def _testing(
     plan: CountryPlan,
     by_type: Mapping[str, Any],
     config: BirdConfig,
-    stream: RandomStream,
+    fake: FakerStream,
     taken: set[str],
     rules: Mapping[str, Any],
 ) -> list[StockItem]:
     items = []
     for _ in range(int(rules.get("testingPerCountry", 0)) if plan.testing else 0):
-        fictional = stream.choice(plan.testing)
-        number = plan.e164(fictional.draw(stream))
+        fictional = fake.element(plan.testing)
+        number = plan.e164(fictional.draw(fake))
         if number in taken:
             continue  # small fictional ranges (single numbers) run out; fewer is fine
         taken.add(number)
         raw = by_type.get(fictional.type) or next(iter(by_type.values()))
         rule = _Rule.read(raw, config)
-        items.append(rule.item(stream, plan.code, fictional.type, number, rules, testing=True))
+        items.append(rule.item(fake, plan.code, fictional.type, number, rules, testing=True))
     return items
 
 

@@ -65,7 +65,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig
     )
     stream = rng.stream("vobiz.seed")
     state = VobizState(
-        inventory=Inventory(_stock(scenario, stream)), accounts={}, tokens={}, bearers={}
+        inventory=Inventory(_stock(scenario, rng)), accounts={}, tokens={}, bearers={}
     )
     for index, account in enumerate(raw["accounts"]):
         auth_id = account["authId"]
@@ -108,7 +108,8 @@ def _offer(country: str, raw: Mapping[str, Any]) -> Offer:
     return Offer(country, raw["currency"], fees)
 
 
-def _stock(scenario: Scenario, stream: RandomStream) -> list[StockNumber]:
+def _stock(scenario: Scenario, rng: Rng) -> list[StockNumber]:
+    """Each country's numbers come from its own seeded Faker (see bird/seed.py)."""
     plans = numbering_plans()
     numbers: list[StockNumber] = []
     taken: set[str] = set()
@@ -117,6 +118,7 @@ def _stock(scenario: Scenario, stream: RandomStream) -> list[StockNumber]:
         plan = plans.get(country)
         if plan is None:
             raise scenario.error(path, f"no numbering plan for {country}")
+        fake = rng.faker(f"vobiz.stock.{country}")
         if rule["currency"] not in rule["fees"]:
             raise scenario.error(
                 [*path, "fees"], f"no fees in {rule['currency']}, the shown currency"
@@ -130,11 +132,12 @@ def _stock(scenario: Scenario, stream: RandomStream) -> list[StockNumber]:
                 )
             for _ in range(rule["perRegion"]):
                 for _attempt in range(1000):
-                    number = plan.e164(stream.choice(ranges).draw(stream))
+                    number_range = fake.element(ranges)
+                    number = plan.e164(number_range.draw(fake))
                     if number not in taken:
                         break
                 else:
                     raise scenario.error(path, f"too few numbers in region {region}")
                 taken.add(number)
-                numbers.append(StockNumber(stream.uuid(), country, region, number))
+                numbers.append(StockNumber(fake.uuid(), country, region, number))
     return numbers
