@@ -13,10 +13,11 @@ from starlette.middleware import Middleware
 from mockserver.clock import Clock, SystemClock
 from mockserver.control import handlers as control
 from mockserver.errors import ContractBroken
+from mockserver.openapi.compiled import CompiledValidator
 from mockserver.openapi.edge import Edge, Site
 from mockserver.openapi.loader import Spec, load_spec
 from mockserver.openapi.routing import Router
-from mockserver.openapi.validation import OpenAPICoreValidator
+from mockserver.openapi.validation import SpecValidator
 from mockserver.providers import bird, vobiz
 from mockserver.providers.base import Provider
 from mockserver.resources import spec_file
@@ -56,7 +57,7 @@ def create_app(
     scenario = scenario or load_scenario(settings.fixtures)
     rng = Rng(settings.seed)
     providers = [bird.provider(scenario, clock, rng), vobiz.provider(scenario, clock, rng)]
-    sites = [_site(provider) for provider in providers]
+    sites = [_site(provider, settings.validator) for provider in providers]
     state = MockState(
         version=__version__,
         settings=settings,
@@ -80,10 +81,19 @@ def create_app(
     return app
 
 
-def _site(provider: Provider) -> Site:
+def _site(provider: Provider, validator: str) -> Site:
     spec = load_spec(provider.name, spec_file(provider.spec_file))
     check_binding(spec, provider)
-    return Site(provider, spec, Router(spec.operations), OpenAPICoreValidator(spec))
+    return Site(provider, spec, Router(spec.operations), build_validator(spec, validator))
+
+
+def build_validator(spec: Spec, name: str) -> SpecValidator:
+    if name == "openapi-core":
+        # Imported only when chosen: openapi-core and its dependencies cost ~0.5 s of start-up.
+        from mockserver.openapi.reference import OpenAPICoreValidator
+
+        return OpenAPICoreValidator(spec)
+    return CompiledValidator(spec)
 
 
 def check_binding(spec: Spec, provider: Provider) -> None:

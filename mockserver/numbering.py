@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mockserver.resources import fixture_file
+from mockserver.resources import fixture_file, load_shipped_yaml
 from mockserver.rng import FakerStream
 
 NUMBER_TYPES = ("local", "national", "mobile", "toll-free")
@@ -24,11 +22,15 @@ class NumberRange:
     prefixes: tuple[str, ...]
     # The digits after the prefix: X is 0-9, N is 2-9, a digit stands for itself.
     pattern: str
+    runs: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "runs", _runs(self.pattern))
 
     def draw(self, fake: FakerStream) -> str:
         """National significant digits of one number in this range, drawn by a seeded Faker."""
         prefix = fake.element(self.prefixes)
-        return prefix + "".join(_draw_digit(symbol, fake) for symbol in self.pattern)
+        return prefix + "".join(_draw_run(run, fake) for run in self.runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +56,29 @@ class CountryPlan:
         return [t for t in NUMBER_TYPES if self.ranges_for(t)]
 
 
-def _draw_digit(symbol: str, fake: FakerStream) -> str:
-    if symbol == "X":
-        return fake.digit()
-    if symbol == "N":
+def _runs(pattern: str) -> tuple[str, ...]:
+    """ "NNXXXXX" -> ("N", "N", "XXXXX"): a run of X is drawn in one go."""
+    runs: list[str] = []
+    for symbol in pattern:
+        if symbol == "X" and runs and runs[-1].startswith("X"):
+            runs[-1] += symbol
+        else:
+            runs.append(symbol)
+    return tuple(runs)
+
+
+def _draw_run(run: str, fake: FakerStream) -> str:
+    if run.startswith("X"):
+        return fake.digits(len(run))
+    if run == "N":
         return fake.digit(2, 9)
-    return symbol
+    return run
 
 
 @cache
 def numbering_plans(path: Path | None = None) -> Mapping[str, CountryPlan]:
     """The plans by ISO country code; read once per process (reference data never changes)."""
-    source = path or fixture_file("reference/numbering.yaml")
-    with source.open("rb") as handle:
-        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = load_shipped_yaml(path or fixture_file("reference/numbering.yaml"))
     return {code: _country(code, raw) for code, raw in data["countries"].items()}
 
 

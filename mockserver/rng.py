@@ -60,7 +60,7 @@ class FakerStream:
     real numbering plans (numbering.py), not from Faker's locale formats.
     """
 
-    __slots__ = ("_fake",)
+    __slots__ = ("_fake", "_random")
 
     def __init__(self, seed: bytes) -> None:
         from faker import Generator
@@ -72,19 +72,26 @@ class FakerStream:
         fake.add_provider(MiscProvider)
         fake.seed_instance(int.from_bytes(seed[:8], "big"))
         self._fake = fake
+        self._random: random.Random = fake.random
 
+    # The hot calls go straight to the generator's seeded `random` (Faker's own
+    # random_element builds an OrderedDict per call: 10x slower for 100,000 numbers).
     def element(self, options: Sequence[T]) -> T:
-        chosen: T = self._fake.random_element(options)
+        chosen: T = self._random.choice(options)
         return chosen
 
     def digit(self, low: int = 0, high: int = 9) -> str:
-        return str(self._fake.random_int(low, high))
+        return str(low + self._random.randrange(high - low + 1))
+
+    def digits(self, count: int) -> str:
+        """`count` digits 0-9 in one draw."""
+        return f"{self._random.randrange(10**count):0{count}d}"
 
     def uuid(self) -> str:
         return str(self._fake.uuid4())
 
     def chance(self, probability: float) -> bool:
-        return bool(self._fake.random.random() < probability)
+        return bool(self._random.random() < probability)
 
 
 class Rng:

@@ -14,9 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from mockserver.resources import fixture_file
 
@@ -76,23 +75,19 @@ def load_scenario(path: Path | None = None) -> Scenario:
     if tree is None or not isinstance(data, dict):
         raise ScenarioError(f"{shown}: a scenario file must be a YAML mapping")
     scenario = Scenario(str(data.get("name", "")), shown, data, tree)
-    errors = sorted(_schema().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
+    validator = _schema()
+    if not validator.is_valid(data):
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.instance_path)))
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise scenario.error(list(first.absolute_path), _message(first) + more)
+        raise scenario.error(list(first.instance_path), first.message + more)
     return scenario
 
 
 @cache
-def _schema() -> Draft202012Validator:
+def _schema() -> Any:
     with fixture_file("scenario.schema.json").open("rb") as handle:
-        return Draft202012Validator(json.load(handle))
-
-
-def _message(error: ValidationError) -> str:
-    best = min(error.context or [], key=lambda e: len(e.absolute_path), default=None)
-    return (best or error).message
+        return jsonschema_rs.validator_for(json.load(handle))
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:

@@ -53,6 +53,16 @@ def parse_log_level(raw: str) -> str:
     return lowered
 
 
+VALIDATORS = ("compiled", "openapi-core")
+
+
+def parse_validator(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in VALIDATORS:
+        raise SettingError(f"{raw!r} is not a validator (one of {', '.join(VALIDATORS)})")
+    return lowered
+
+
 def parse_host(raw: str) -> str:
     if not raw.strip():
         raise SettingError("the host must not be empty")
@@ -76,6 +86,8 @@ class Settings:
     # On in the whole test suite: a response that breaks the spec is a bug, loudly.
     validate_responses: bool = True
     max_body_bytes: int = ONE_MIB
+    # compiled (jsonschema-rs, the default) or openapi-core (the reference, ~50x slower).
+    validator: str = "compiled"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +112,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "log_level": parse_log_level,
     "validate_responses": parse_bool,
     "max_body_bytes": parse_positive_int,
+    "validator": parse_validator,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

@@ -1,14 +1,17 @@
 """A finite stock of phone numbers, indexed for keyset search.
 
-Available items are kept per country in a list sorted by E.164 number, so a search with a
-country and a number prefix starts with a bisect and stops at the first number past the
-prefix: the cost grows with the page size, not the stock size.
+Available items sit in buckets: one per country and per whatever else the owner groups
+them by (Bird: number type, capabilities and the testing flag; Vobiz: region), each a
+list of numbers kept sorted. A search picks the buckets its filters allow, bisects to the
+number prefix and the page cursor, and merges the buckets lazily in number order, so it
+touches about one page of items whatever the size of the stock.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from heapq import merge
 from typing import Generic, Protocol, TypeVar
 
 
@@ -27,22 +30,32 @@ T = TypeVar("T", bound=Stocked)
 Cursor = tuple[str, str]  # (country, number) of the last item returned
 
 
-class Inventory(Generic[T]):
-    __slots__ = ("_available", "_by_country", "_by_number", "_items")
+def _one_bucket(item: object) -> Hashable:
+    return ()
 
-    def __init__(self, items: Iterable[T]) -> None:
+
+def _every_bucket(key: Hashable) -> bool:
+    return True
+
+
+class Inventory(Generic[T]):
+    __slots__ = ("_available", "_bucket_of", "_buckets", "_by_number", "_items", "_keys")
+
+    def __init__(self, items: Iterable[T], bucket: Callable[[T], Hashable] = _one_bucket) -> None:
+        self._bucket_of = bucket
         self._items: dict[str, T] = {}
         self._by_number: dict[str, T] = {}
-        self._by_country: dict[str, list[str]] = {}
+        self._buckets: dict[tuple[str, Hashable], list[str]] = {}
+        self._keys: dict[str, list[Hashable]] = {}  # bucket keys per country
         self._available: set[str] = set()
         for item in items:
             if item.id in self._items or item.number in self._by_number:
                 raise ValueError(f"duplicate stock item {item.id} / {item.number}")
             self._items[item.id] = item
             self._by_number[item.number] = item
-            self._by_country.setdefault(item.country, []).append(item.number)
+            self._numbers(item).append(item.number)
             self._available.add(item.id)
-        for numbers in self._by_country.values():
+        for numbers in self._buckets.values():
             numbers.sort()
 
     def __len__(self) -> int:
@@ -63,7 +76,7 @@ class Inventory(Generic[T]):
         item = self._items[item_id]
         if item_id not in self._available:
             raise KeyError(f"stock item {item_id} is not available")
-        numbers = self._by_country[item.country]
+        numbers = self._numbers(item)
         del numbers[bisect_left(numbers, item.number)]
         self._available.discard(item_id)
         return item
@@ -71,13 +84,12 @@ class Inventory(Generic[T]):
     def give_back(self, item_id: str) -> None:
         """Return an item to stock (a refund, a deprovisioned number)."""
         item = self._items[item_id]
-        if item_id in self._available:
-            return
-        insort(self._by_country.setdefault(item.country, []), item.number)
-        self._available.add(item_id)
+        if item_id not in self._available:
+            insort(self._numbers(item), item.number)
+            self._available.add(item_id)
 
     def countries(self) -> list[str]:
-        return sorted(self._by_country)
+        return sorted(self._keys)
 
     def scan(
         self,
@@ -85,27 +97,75 @@ class Inventory(Generic[T]):
         accept: Callable[[T], bool],
         limit: int,
         after: Cursor | None = None,
+        buckets: Callable[[Hashable], bool] = _every_bucket,
     ) -> tuple[list[T], bool]:
         """Up to `limit` available items in (country, number) order, and whether more follow.
 
-        `ranges` lists (country, E.164 prefix) pairs; "+" as the prefix means the whole
-        country. `accept` filters the rest (type, features, holds by other tenants).
+        `ranges` lists (country, E.164 prefix) pairs ("+" for the whole country);
+        `buckets` says which bucket keys can hold a match; `accept` checks what is left
+        (for Bird, holds by other tenants).
         """
         found: list[T] = []
         for country, prefix in sorted(ranges):
             if after is not None and country < after[0]:
                 continue
-            numbers = self._by_country.get(country, [])
-            start = bisect_left(numbers, prefix)
-            if after is not None and country == after[0]:
-                start = max(start, bisect_right(numbers, after[1]))
-            for index in range(start, len(numbers)):
-                number = numbers[index]
-                if not number.startswith(prefix):
-                    break
+            resume = after[1] if after is not None and country == after[0] else None
+            spans = [
+                _span(self._buckets[(country, key)], prefix, resume)
+                for key in self._keys.get(country, ())
+                if buckets(key)
+            ]
+            for number in _merged(spans, limit + 1 - len(found)):
                 item = self._by_number[number]
                 if accept(item):
                     if len(found) == limit:
                         return found, True
                     found.append(item)
         return found, False
+
+    def _numbers(self, item: T) -> list[str]:
+        key = self._bucket_of(item)
+        numbers = self._buckets.get((item.country, key))
+        if numbers is None:
+            numbers = self._buckets[(item.country, key)] = []
+            self._keys.setdefault(item.country, []).append(key)
+        return numbers
+
+
+_Span = tuple[list[str], int, int]
+
+
+def _span(numbers: list[str], prefix: str, resume: str | None) -> _Span:
+    """Where, in one sorted bucket, the numbers with `prefix` that follow `resume` lie."""
+    start = bisect_left(numbers, prefix)
+    if resume is not None:
+        start = max(start, bisect_right(numbers, resume))
+    # Numbers are "+" and digits, so the prefix range ends before prefix[:-1] + next char.
+    end = bisect_left(numbers, prefix[:-1] + chr(ord(prefix[-1]) + 1), start)
+    return numbers, start, end
+
+
+def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:
+    """The spans' numbers in order. The first `wanted` (+ a margin for items the caller
+    skips) come from sorting short slices, which beats a lazy merge for a page; should the
+    caller want more, the rest follow from a lazy merge."""
+    head = wanted + 8
+    first = sorted(
+        n for numbers, start, end in spans for n in numbers[start : min(end, start + head)]
+    )
+    taken = first[:head]
+    yield from taken
+    if all(end - start <= head for _, start, end in spans) or not taken:
+        return
+    last = taken[-1]
+    rest = [
+        (numbers, max(start, bisect_right(numbers, last, start, end)), end)
+        for numbers, start, end in spans
+    ]
+    yield from merge(*(_walk(span) for span in rest))
+
+
+def _walk(span: _Span) -> Iterator[str]:
+    numbers, start, end = span
+    for index in range(start, end):
+        yield numbers[index]

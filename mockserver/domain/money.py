@@ -65,6 +65,8 @@ class Money:
     def _aligned(self, other: Money) -> tuple[Money, Money]:
         if other.currency != self.currency:
             raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+        if other.exponent == self.exponent:
+            return self, other
         exponent = min(self.exponent, other.exponent)
         return self.at_exponent(exponent), other.at_exponent(exponent)
 

@@ -12,10 +12,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+import orjson
 
 from mockserver.errors import Invalid
 
@@ -36,7 +37,7 @@ class PageTokens:
         self._secret = secret
 
     def issue(self, scope: str, position: Position) -> str:
-        payload = json.dumps([_digest(scope), list(position)], separators=(",", ":")).encode()
+        payload = orjson.dumps([_digest(scope), list(position)])
         body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
         return f"{body}.{self._sign(body)}"
 
@@ -46,8 +47,8 @@ class PageTokens:
         if not hmac.compare_digest(signature, self._sign(body)):
             raise _invalid(field, "the page token is malformed or was tampered with")
         try:
-            digest, position = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-        except (ValueError, binascii.Error):
+            digest, position = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except (ValueError, TypeError, binascii.Error):
             raise _invalid(field, "the page token is malformed or was tampered with") from None
         if digest != _digest(scope):
             raise _invalid(field, "the page token belongs to a different query")
@@ -88,12 +89,13 @@ class PageTokens:
         return self.page(scope, chunk, more, key(chunk[-1]) if chunk else ())
 
     def _sign(self, body: str) -> str:
-        mac = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()[:12]
+        # Keyed BLAKE2b is a MAC by construction, and cheaper per token than hmac+sha256.
+        mac = hashlib.blake2b(body.encode(), key=self._secret[:64], digest_size=12).digest()
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def _digest(scope: str) -> str:
-    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+    return hashlib.blake2b(scope.encode(), digest_size=8).hexdigest()
 
 
 def _invalid(field: str, message: str) -> Invalid:

@@ -9,12 +9,13 @@ pass through to the control plane untouched.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.clock import Clock
@@ -28,7 +29,7 @@ from mockserver.errors import (
 from mockserver.exchange import Call, Reply
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.routing import Router
-from mockserver.openapi.validation import Incoming, SpecValidator
+from mockserver.openapi.validation import NO_BODY, Incoming, SpecValidator
 from mockserver.providers.base import ErrorContext, Provider
 from mockserver.rng import RandomStream
 
@@ -82,32 +83,30 @@ class Edge:
             log.exception("numbers-mock bug while serving %s %s", scope["method"], scope["path"])
             reply = self._broken(exchange, 500, [f"{type(error).__name__}: {error}"])
             checked = False  # already reported; a 500 is in no spec
-        payload = _encode(reply)
         if checked and exchange.incoming is not None:
-            problems = site.validator.response(exchange.incoming, reply.status, payload)
+            problems = site.validator.response(
+                exchange.incoming, reply.status, reply.body, reply.headers
+            )
             if problems:
                 reply = self._broken(exchange, reply.status, problems)
-                payload = _encode(reply)
-        await _send(send, reply, payload, request_id)
+        await _send(send, reply, _encode(reply), request_id)
 
     async def _serve(self, exchange: _Exchange, receive: Receive) -> Reply:
         site, scope = exchange.site, exchange.scope
         operation, path_params = site.router.match(scope["method"], scope["path"])
         headers = _headers(scope)
-        exchange.incoming = Incoming(
+        incoming = exchange.incoming = Incoming(
             operation=operation,
             path=scope["path"],
             path_params=path_params,
             query=_query(scope),
             headers=list(headers.items()),
             content_type=headers.get("content-type", ""),
-            body=b"",
         )
         principal = site.provider.authenticate(headers)
-        body = await _read_body(receive, headers, self.max_body_bytes)
-        _check_body(exchange.incoming, body)
-        exchange.incoming = replace(exchange.incoming, body=body)
-        validated = site.validator.request(exchange.incoming)
+        incoming.body = await _read_body(receive, headers, self.max_body_bytes)
+        incoming.document = _parse_body(incoming, incoming.body)
+        validated = site.validator.request(incoming)
         call = Call(
             operation_id=operation.operation_id,
             principal=principal,
@@ -180,26 +179,22 @@ async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -
     return b"".join(chunks)
 
 
-def _check_body(incoming: Incoming, body: bytes) -> None:
+def _parse_body(incoming: Incoming, body: bytes) -> Any:
     """Media type and JSON syntax, before the schema: each has its own status."""
     media_types = incoming.operation.body_media_types
     if not media_types or not body:
-        return  # no body expected (it is ignored), or none sent (the schema check says if needed)
+        return NO_BODY  # no body expected (it is ignored), or none sent (the schema says if needed)
     media_type = incoming.content_type.split(";", 1)[0].strip().lower()
     if media_type not in media_types:
         raise UnsupportedMediaType(incoming.content_type)
     try:
-        json.loads(body)
-    except RecursionError:
-        raise MalformedBody("nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8 and nesting beyond 1024 levels
         raise MalformedBody(str(exc)) from None
 
 
 def _encode(reply: Reply) -> bytes | None:
-    if reply.body is None:
-        return None
-    return json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+    return None if reply.body is None else orjson.dumps(reply.body)
 
 
 async def _send(send: Send, reply: Reply, payload: bytes | None, request_id: str) -> None:

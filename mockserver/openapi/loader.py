@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from mockserver.resources import load_shipped_yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-# libyaml when available: parsing the Bird spec is ~10x faster, which is start-up time.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +35,7 @@ class Spec:
 
 
 def load_spec(name: str, path: Path) -> Spec:
-    with path.open("rb") as handle:
-        document = yaml.load(handle, Loader=_Loader)
+    document = load_shipped_yaml(path)
     if not isinstance(document, dict) or "paths" not in document:
         raise ValueError(f"{path} is not an OpenAPI document")
     return Spec(name, document, tuple(_operations(document)))

@@ -31,7 +31,7 @@ def test_the_embedded_default_is_used_without_a_path() -> None:
             ('wallet: "250.00"', 'wallet: "2x50"'),
             r"default\.yaml:\d+: bird\.tenants\[0\]\.workspaces\[0\]\.wallet",
         ),
-        (("currency: EUR", "currency: XXX"), r":\d+: bird\.currency: 'XXX' is not one of"),
+        (("currency: EUR", "currency: XXX"), r':\d+: bird\.currency: "XXX" is not one of'),
         (("      US:\n        local:", "      ZZ:\n        local:"), "no numbering plan for ZZ"),
         (("perRegion: 20", "perRegion: many"), r"vobiz\.stock\.countries\.IN\.perRegion"),
     ],

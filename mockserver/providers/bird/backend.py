@@ -7,10 +7,11 @@ loop, so a use case is never interleaved with another.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import orjson
 
 from mockserver.clock import Clock
 from mockserver.domain.money import Money, total
@@ -47,7 +48,7 @@ class StockQuery:
 
     def scope(self) -> str:
         """What a page token is bound to: the filters, not the page size."""
-        return json.dumps(
+        return _scope(
             [
                 "stock",
                 sorted(set(self.countries)),
@@ -69,7 +70,7 @@ class NumberQuery:
     page_token: str | None = None
 
     def scope(self, workspace_id: str) -> str:
-        return json.dumps(
+        return _scope(
             [
                 "numbers",
                 workspace_id,
@@ -134,15 +135,20 @@ class BirdBackend:
         now = self.clock.now()
         types, features = set(query.types), set(query.features)
 
-        def accept(item: StockItem) -> bool:
+        def bucket(key: Hashable) -> bool:
+            assert isinstance(key, tuple)  # seed.stock_bucket: (type, features, testing)
+            number_type, item_features, testing = key
             return (
-                item.testing == query.testing
-                and (not types or item.type in types)
-                and features <= item.features
-                and not self._held_by_other(item, None, now)
+                testing == query.testing
+                and (not types or number_type in types)
+                and features <= item_features
             )
 
-        items, more = self.state.inventory.scan(ranges, accept, query.limit, after)
+        def accept(item: StockItem) -> bool:
+            return not self._held_by_other(item, None, now)
+
+        inventory = self.state.inventory
+        items, more = inventory.scan(ranges, accept, query.limit, after, bucket)
         key = (items[-1].country, items[-1].number) if items else ()
         return self._tokens.page(query.scope(), items, more, key)
 
@@ -363,7 +369,7 @@ class BirdBackend:
     ) -> Page[AlphaSender]:
         workspace = self.workspace(principal, workspace_id)
         senders = list(workspace.alpha_senders.values())
-        scope = json.dumps(["alpha", workspace_id, reverse])
+        scope = _scope(["alpha", workspace_id, reverse])
         return self._tokens.page_sorted(scope, senders, _created, page_token, limit, reverse)
 
     def get_alpha(self, principal: BirdPrincipal, workspace_id: str, alpha_id: str) -> AlphaSender:
@@ -491,6 +497,10 @@ class BirdBackend:
         if capability != "sms":
             raise Rejected(f"Alpha senders only send sms, not {capability}")
         return endpoint
+
+
+def _scope(parts: list[object]) -> str:
+    return orjson.dumps(parts).decode()
 
 
 def _created(row: LongCodeNumber | AlphaSender) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from mockserver.domain.lifecycle import Step, Timeline
 from mockserver.providers.bird.models import LongCodeNumber, StockItem
@@ -22,9 +23,14 @@ class OrderTiming:
 
 
 def order_timeline(item: StockItem, timing: OrderTiming) -> Timeline[str]:
-    fulfilled = (
-        timing.back_order_fulfilled_after if item.back_order_required else timing.fulfilled_after
-    )
+    """The order's path, shared by every number bought under the same timing (timelines are
+    immutable values; one object per variant keeps the heap small)."""
+    return _order_timeline(item.back_order_required, timing)
+
+
+@lru_cache(maxsize=64)
+def _order_timeline(back_order: bool, timing: OrderTiming) -> Timeline[str]:
+    fulfilled = timing.back_order_fulfilled_after if back_order else timing.fulfilled_after
     return Timeline(
         (
             Step("submitted", timedelta(0)),

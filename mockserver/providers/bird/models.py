@@ -22,7 +22,6 @@ FEATURES = (
     "mms-outbound",
     "whatsapp",
 )
-CAPABILITIES = ("voice", "sms", "mms", "whatsapp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +37,35 @@ class StockItem:
     back_order_stock_id: str | None = None
     # Drawn from a fictional range: only listed when searching with testing=true.
     testing: bool = False
+    # (capability, inbound, outbound) for voice, sms, mms and, when supported, whatsapp;
+    # derived once from `features`, since every stock page and number renders it.
+    capabilities: tuple[tuple[str, bool, bool], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "capabilities", _capabilities(self.features))
 
     @property
     def back_order_required(self) -> bool:
         return self.back_order_stock_id is not None
 
     def supports(self, capability: str, direction: str) -> bool:
-        if capability == "whatsapp":
-            return "whatsapp" in self.features
-        return f"{capability}-{direction}" in self.features
+        for name, inbound, outbound in self.capabilities:
+            if name == capability:
+                return inbound if direction == "inbound" else outbound
+        return False
 
     def capability_names(self) -> list[str]:
-        return [
-            c for c in CAPABILITIES if self.supports(c, "inbound") or self.supports(c, "outbound")
-        ]
+        return [name for name, inbound, outbound in self.capabilities if inbound or outbound]
+
+
+def _capabilities(features: frozenset[str]) -> tuple[tuple[str, bool, bool], ...]:
+    shown = [
+        (name, f"{name}-inbound" in features, f"{name}-outbound" in features)
+        for name in ("voice", "sms", "mms")
+    ]
+    if "whatsapp" in features:
+        shown.append(("whatsapp", True, True))
+    return tuple(shown)
 
 
 @dataclass(slots=True)

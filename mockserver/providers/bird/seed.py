@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from mockserver.domain.inventory import Inventory
@@ -50,6 +51,13 @@ class BirdConfig:
         return Money.parse(amount, self.currency, EXPONENT)
 
 
+def stock_bucket(item: StockItem) -> tuple[str, frozenset[str], bool]:
+    """How the stock is indexed (within a country): by every stock-search filter but the
+    number prefix, so a search only walks items that match (domain/inventory.py)."""
+    return (item.type, item.features, item.testing)
+
+
+@cache
 def provider_id(country: str) -> str:
     """The id of the (single) number provider the mock has per country; stable across seeds."""
     return str(uuid.uuid5(_PROVIDER_NAMESPACE, country))
@@ -64,7 +72,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
         ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
         destination_price=Money.parse("3.00", currency, EXPONENT),
     )
-    state = BirdState(Inventory(_stock(scenario, config, rng)), tenants={})
+    state = BirdState(Inventory(_stock(scenario, config, rng), bucket=stock_bucket), tenants={})
     state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.serials, now)
     return config, state
 

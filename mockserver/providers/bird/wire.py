@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from mockserver.domain.money import Money
@@ -19,8 +20,7 @@ from mockserver.providers.bird.models import (
 
 def timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC with milliseconds, as Bird's examples: 2025-05-29T01:36:00.877Z."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def money(amount: Money) -> dict[str, Any]:
@@ -29,16 +29,19 @@ def money(amount: Money) -> dict[str, Any]:
 
 def capabilities(item: StockItem) -> dict[str, Any]:
     """PhoneNumberCapabilities: voice, sms and mms always present, whatsapp when supported."""
-    shown = {
-        name: {
-            "inbound": item.supports(name, "inbound"),
-            "outbound": item.supports(name, "outbound"),
-        }
-        for name in ("voice", "sms", "mms")
-    }
-    if "whatsapp" in item.features:
-        shown["whatsapp"] = {"inbound": True, "outbound": True}
-    return shown
+    return _capabilities(item.capabilities)
+
+
+# Rendered once per distinct value (a handful of capability sets and prices) and shared by
+# every response that shows them: stock pages are the hot path. Never mutate the result.
+@lru_cache(maxsize=256)
+def _capabilities(flags: tuple[tuple[str, bool, bool], ...]) -> dict[str, Any]:
+    return {name: {"inbound": inbound, "outbound": outbound} for name, inbound, outbound in flags}
+
+
+@lru_cache(maxsize=256)
+def _price(amount: Money) -> dict[str, Any]:
+    return money(amount)
 
 
 def stock_item(item: StockItem) -> dict[str, Any]:
@@ -48,7 +51,7 @@ def stock_item(item: StockItem) -> dict[str, Any]:
         "type": item.type,
         "numberString": item.number,
         "capabilities": capabilities(item),
-        "monthlyPrice": money(item.monthly_price),
+        "monthlyPrice": _price(item.monthly_price),
         "backOrderRequired": item.back_order_required,
         "backOrderStockId": item.back_order_stock_id,
     }

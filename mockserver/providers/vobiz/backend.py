@@ -104,7 +104,10 @@ class VobizBackend:
                 },
             )
         items, _ = self.state.inventory.scan(
-            [(country, "+")], lambda n: region is None or n.region == region, limit
+            [(country, "+")],
+            _anything,
+            limit,
+            buckets=lambda key: region is None or key == region,
         )
         return items
 
@@ -172,7 +175,7 @@ class VobizBackend:
                 )
             return number
         found, _ = self.state.inventory.scan(
-            [(request.country, "+")], lambda n: n.region == request.region, 1
+            [(request.country, "+")], _anything, 1, buckets=lambda key: key == request.region
         )
         if not found:
             raise NotFound(
@@ -423,6 +426,10 @@ class VobizBackend:
                 code="BALANCE_NOT_FOUND",
             )
         return account, wallet
+
+
+def _anything(number: StockNumber) -> bool:
+    return True
 
 
 def _ceil_seconds(delta: timedelta) -> int:

@@ -65,7 +65,10 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig
     )
     stream = rng.stream("vobiz.seed")
     state = VobizState(
-        inventory=Inventory(_stock(scenario, rng)), accounts={}, tokens={}, bearers={}
+        inventory=Inventory(_stock(scenario, rng), bucket=lambda number: number.region),
+        accounts={},
+        tokens={},
+        bearers={},
     )
     for index, account in enumerate(raw["accounts"]):
         auth_id = account["authId"]

@@ -19,13 +19,12 @@ from mockserver.providers.vobiz.seed import Offer
 
 def timestamp(moment: datetime) -> str:
     """RFC 3339 UTC to the second, as the order example: 2026-03-01T10:00:00Z."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def timestamp_ms(moment: datetime) -> str:
     """With milliseconds, as the errors page's envelope: 2025-10-12T10:30:00.000Z."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def amount(money: Money) -> int | float:

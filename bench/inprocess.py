@@ -1,0 +1,98 @@
+"""Per-request cost of the mock without the network: call the ASGI app directly.
+
+    python bench/inprocess.py [--profile] [--requests 5000]
+
+Useful to see where the time goes inside the process (the edge, validation, the
+handler, encoding); bench/run.py measures the whole server over loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+from pathlib import Path
+from typing import Any
+
+from mockserver import Settings, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = b"AccessKey bench_access_key_000000000000000"
+STOCK = "/organizations/d0b85ccc-b63a-4e81-b698-c359d77d250e/numbers-stock-items"
+BUY = "/workspaces/d386a801-ee8d-4aba-a7e4-78671bd3b11e/numbers-long-code"
+
+
+def scope(method: str, path: str, query: bytes = b"", body: bool = False) -> dict[str, Any]:
+    headers = [(b"host", b"bench"), (b"authorization", KEY)]
+    if body:
+        headers.append((b"content-type", b"application/json"))
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 1),
+        "server": ("bench", 80),
+    }
+
+
+async def run(app: Any, requests: int, ids: list[str]) -> dict[str, float]:
+    statuses: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    def receiver(body: bytes) -> Any:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return receive
+
+    results = {}
+    get = scope("GET", STOCK, b"countryCodes=US&limit=10")
+    start = time.perf_counter()
+    for _ in range(requests):
+        await app(get, receiver(b""), send)
+    results["GET stock search"] = (time.perf_counter() - start) / requests * 1e6
+    post = scope("POST", BUY, body=True)
+    start = time.perf_counter()
+    for index in range(requests):
+        body = b'{"numberStockItemIds":["' + ids[index].encode() + b'"]}'
+        await app(post, receiver(body), send)
+    results["POST buy"] = (time.perf_counter() - start) / requests * 1e6
+    bad = [s for s in statuses if s >= 300]
+    assert not bad, f"{len(bad)} failed requests, e.g. {bad[:3]}"
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--validator", default="compiled")
+    args = parser.parse_args()
+    app = create_app(Settings(fixtures=ROOT / "bench" / "scenario.yaml", validator=args.validator))
+    inventory = app.state.mock.providers[0].backend.state.inventory
+    ids = [i.id for i in inventory.scan([("US", "+")], lambda i: True, args.requests)[0]]
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+    results = asyncio.run(run(app, args.requests, ids))
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    for name, micros in results.items():
+        print(f"{name}: {micros:.0f} us per request ({1e6 / micros:,.0f} req/s in-process)")
+
+
+if __name__ == "__main__":
+    main()
