@@ -54,6 +54,7 @@ class Load:
     p99_ms: float
     requests: int
     non_2xx: int
+    steal_percent: float = 0.0  # CPU time the hypervisor took from this VM during the run
 
 
 @dataclass
@@ -481,8 +482,8 @@ def markdown(report: dict[str, Any]) -> str:
         "are with the bench scenario (100,000 numbers).",
         "",
         "| server | GET req/s | GET p50 / p99 ms | POST req/s | POST p50 / p99 ms | non-2xx "
-        "| cold start | RSS idle |",
-        "|---|---|---|---|---|---|---|---|",
+        "| CPU steal (max) | cold start | RSS idle |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         get, post = row["runs"]["GET stock search"], row["runs"]["POST buy"]
@@ -490,6 +491,7 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row['server']} | {get['requests_per_second']:,.0f} | {get['p50_ms']:.2f} / "
             f"{get['p99_ms']:.2f} | {post['requests_per_second']:,.0f} | {post['p50_ms']:.2f} / "
             f"{post['p99_ms']:.2f} | {get['non_2xx']} / {post['non_2xx']} | "
+            f"{max(get['steal_percent'], post['steal_percent']):.0f} % | "
             f"{row['cold_start_s']:.2f} s | {row['rss_idle_mib']:.0f} MiB |"
         )
     if len(rows) > 1:
@@ -497,14 +499,18 @@ def markdown(report: dict[str, Any]) -> str:
         ratio = {k: mock[k]["requests_per_second"] / prism[k]["requests_per_second"] for k in mock}
         lines.append(
             f"| ratio mock / Prism | {ratio['GET stock search']:.2f}x | | "
-            f"{ratio['POST buy']:.2f}x | | | | |"
+            f"{ratio['POST buy']:.2f}x | | | | | |"
         )
     for title, table in report.get("scaling", {}).items():
-        lines += ["", f"| {title} | req/s | p50 / p99 ms | non-2xx |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"| {title} | req/s | p50 / p99 ms | non-2xx | CPU steal |",
+            "|---|---|---|---|---|",
+        ]
         for key, load in table.items():
             lines.append(
                 f"| {key} | {load['requests_per_second']:,.0f} | {load['p50_ms']:.2f} / "
-                f"{load['p99_ms']:.2f} | {load['non_2xx']} |"
+                f"{load['p99_ms']:.2f} | {load['non_2xx']} | {load['steal_percent']:.0f} % |"
             )
     return "\n".join(lines)
 

@@ -2,17 +2,19 @@
 
 Available items sit in buckets: one per country and per whatever else the owner groups
 them by (Bird: number type, capabilities and the testing flag; Vobiz: region), each a
-list of numbers kept sorted. A search picks the buckets its filters allow, bisects to the
-number prefix and the page cursor, and merges the buckets lazily in number order, so it
-touches about one page of items whatever the size of the stock.
+sorted list of numbers (in blocks: selling one number moves one block, not the stock). A
+search picks the buckets its filters allow, bisects to the number prefix and the page
+cursor, and merges the buckets in number order, so it touches about one page of items
+whatever the size of the stock.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from heapq import merge
 from typing import Generic, Protocol, TypeVar
+
+from mockserver.domain.sortedlist import SortedStrings
 
 
 class Stocked(Protocol):
@@ -45,18 +47,22 @@ class Inventory(Generic[T]):
         self._bucket_of = bucket
         self._items: dict[str, T] = {}
         self._by_number: dict[str, T] = {}
-        self._buckets: dict[tuple[str, Hashable], list[str]] = {}
+        self._buckets: dict[tuple[str, Hashable], SortedStrings] = {}
         self._keys: dict[str, list[Hashable]] = {}  # bucket keys per country
         self._available: set[str] = set()
+        grouped: dict[tuple[str, Hashable], list[str]] = {}
         for item in items:
             if item.id in self._items or item.number in self._by_number:
                 raise ValueError(f"duplicate stock item {item.id} / {item.number}")
             self._items[item.id] = item
             self._by_number[item.number] = item
-            self._numbers(item).append(item.number)
+            key = self._bucket_of(item)
+            if (item.country, key) not in grouped:
+                grouped[(item.country, key)] = []
+                self._keys.setdefault(item.country, []).append(key)
+            grouped[(item.country, key)].append(item.number)
             self._available.add(item.id)
-        for numbers in self._buckets.values():
-            numbers.sort()
+        self._buckets = {bucket: SortedStrings(numbers) for bucket, numbers in grouped.items()}
 
     def __len__(self) -> int:
         return len(self._available)
@@ -76,8 +82,7 @@ class Inventory(Generic[T]):
         item = self._items[item_id]
         if item_id not in self._available:
             raise KeyError(f"stock item {item_id} is not available")
-        numbers = self._numbers(item)
-        del numbers[bisect_left(numbers, item.number)]
+        self._numbers(item).remove(item.number)
         self._available.discard(item_id)
         return item
 
@@ -85,7 +90,7 @@ class Inventory(Generic[T]):
         """Return an item to stock (a refund, a deprovisioned number)."""
         item = self._items[item_id]
         if item_id not in self._available:
-            insort(self._numbers(item), item.number)
+            self._numbers(item).add(item.number)
             self._available.add(item_id)
 
     def countries(self) -> list[str]:
@@ -123,49 +128,34 @@ class Inventory(Generic[T]):
                     found.append(item)
         return found, False
 
-    def _numbers(self, item: T) -> list[str]:
+    def _numbers(self, item: T) -> SortedStrings:
         key = self._bucket_of(item)
         numbers = self._buckets.get((item.country, key))
         if numbers is None:
-            numbers = self._buckets[(item.country, key)] = []
+            numbers = self._buckets[(item.country, key)] = SortedStrings()
             self._keys.setdefault(item.country, []).append(key)
         return numbers
 
 
-_Span = tuple[list[str], int, int]
+_Span = tuple[SortedStrings, str, str, "str | None"]
 
 
-def _span(numbers: list[str], prefix: str, resume: str | None) -> _Span:
-    """Where, in one sorted bucket, the numbers with `prefix` that follow `resume` lie."""
-    start = bisect_left(numbers, prefix)
-    if resume is not None:
-        start = max(start, bisect_right(numbers, resume))
+def _span(numbers: SortedStrings, prefix: str, resume: str | None) -> _Span:
+    """The numbers of one bucket that start with `prefix` and follow `resume`: the
+    half-open range [prefix, prefix's successor) of the sorted bucket."""
     # Numbers are "+" and digits, so the prefix range ends before prefix[:-1] + next char.
-    end = bisect_left(numbers, prefix[:-1] + chr(ord(prefix[-1]) + 1), start)
-    return numbers, start, end
+    return numbers, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), resume
 
 
 def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:
     """The spans' numbers in order. The first `wanted` (+ a margin for items the caller
-    skips) come from sorting short slices, which beats a lazy merge for a page; should the
-    caller want more, the rest follow from a lazy merge."""
+    skips) come from sorting each bucket's head, which beats a lazy merge for a page;
+    should the caller want more, the rest follow from a lazy merge."""
     head = wanted + 8
-    first = sorted(
-        n for numbers, start, end in spans for n in numbers[start : min(end, start + head)]
-    )
-    taken = first[:head]
+    heads = [numbers.first(low, high, after, head) for numbers, low, high, after in spans]
+    taken = sorted(n for part in heads for n in part)[:head]
     yield from taken
-    if all(end - start <= head for _, start, end in spans) or not taken:
+    if not taken or all(len(part) < head for part in heads):
         return
     last = taken[-1]
-    rest = [
-        (numbers, max(start, bisect_right(numbers, last, start, end)), end)
-        for numbers, start, end in spans
-    ]
-    yield from merge(*(_walk(span) for span in rest))
-
-
-def _walk(span: _Span) -> Iterator[str]:
-    numbers, start, end = span
-    for index in range(start, end):
-        yield numbers[index]
+    yield from merge(*(numbers.between(low, high, last) for numbers, low, high, _ in spans))

@@ -108,23 +108,30 @@ def _discriminate(
 ) -> None:
     """openapi-core's reading of a discriminator: the instance is an object whose
     `propertyName` names a schema (through `mapping`, or a component schema's own name),
-    and it is checked against that schema alone, in place of oneOf / anyOf / allOf."""
+    and it is checked against that schema alone, in place of oneOf / anyOf / allOf.
+
+    The dispatch is an if/else chain with the explicit mapping first, so a valid instance
+    stops at its own entry instead of trying every component schema."""
     prop = discriminator["propertyName"]
-    targets = {name: _COMPONENT_PREFIX + name for name in components}
-    targets.update(discriminator.get("mapping", {}))
+    mapping = dict(discriminator.get("mapping", {}))
+    implicit = {name: _COMPONENT_PREFIX + name for name in components if name not in mapping}
+    targets = [*mapping.items(), *sorted(implicit.items())]
     out["type"] = "object"
     out["required"] = sorted({*out.get("required", []), prop})
     out.setdefault("properties", {})
+    chain: dict[str, Any] = {}
+    for value, ref in reversed(targets):
+        step: dict[str, Any] = {
+            "if": {"properties": {prop: {"const": value}}},
+            "then": {"$ref": _ref(ref)},
+        }
+        if chain:
+            step["else"] = chain
+        chain = step
     out["allOf"] = [
         *out.get("allOf", []),
-        {"properties": {prop: {"enum": sorted(targets)}}},
-        *(
-            {
-                "if": {"required": [prop], "properties": {prop: {"const": value}}},
-                "then": {"$ref": _ref(ref)},
-            }
-            for value, ref in sorted(targets.items())
-        ),
+        {"properties": {prop: {"enum": sorted(mapping.keys() | implicit.keys())}}},
+        chain,
     ]
 
 
