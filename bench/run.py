@@ -4,6 +4,10 @@
     python bench/run.py --scaling       # plus stock search at 1k/10k/100k items, buy of 1/10/25 ids
     python bench/run.py --skip-prism    # without Prism (it is skipped anyway when npx is missing)
 
+Run it from a checkout nobody edits meanwhile (e.g. `git worktree add /tmp/bench HEAD`,
+then `PYTHONPATH=/tmp/bench python /tmp/bench/bench/run.py`): every trial starts a fresh
+server from the source tree.
+
 The server runs pinned to CPU 0 and wrk (Debian package `wrk`) to CPU 1, on loopback only,
 each run bounded in time. Every POST buy really buys: it takes fresh stock ids (listed up
 front from the same seed and scenario) and the bench wallet never runs dry; wrk's count
@@ -338,8 +342,10 @@ class started:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it already exited (the error that stopped the trial says why)
 
 
 def wait_ready(
