@@ -1,0 +1,60 @@
+"""Instructions per request, counted by valgrind (callgrind): the same figure on a busy
+machine as on an idle one, unlike req/s (these machines are shared and noisy).
+
+    python bench/instructions.py                       # compiled validator
+    python bench/instructions.py --validator openapi-core
+
+Each load runs twice in-process (bench/inprocess.py) with a few and with many requests;
+the difference, divided by the difference in requests, is the cost of one request with
+start-up taken out. Needs valgrind (Debian package `valgrind`); takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+FEW, MANY = 50, 450
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--validator", default="compiled")
+    args = parser.parse_args()
+    for load in ("get", "post"):
+        few, many = (instructions(load, n, args.validator) for n in (FEW, MANY))
+        per_request = (many - few) / (MANY - FEW)
+        print(f"{args.validator} {load.upper()}: {per_request:,.0f} instructions per request")
+
+
+def instructions(load: str, requests: int, validator: str) -> int:
+    out = Path(tempfile.mkstemp(prefix="callgrind-", suffix=".out")[1])
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={out}",
+        sys.executable,
+        str(BENCH / "inprocess.py"),
+        "--requests",
+        str(requests),
+        "--only",
+        load,
+        "--stock",
+        "2000",
+        "--validator",
+        validator,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    if match is None:
+        raise RuntimeError(result.stderr[-2000:])
+    return int(match.group(1))
+
+
+if __name__ == "__main__":
+    main()
