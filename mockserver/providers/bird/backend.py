@@ -19,17 +19,21 @@ from mockserver.domain.pagination import Page, PageTokens
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import Conflict, Invalid, NotFound, Rejected, Unauthenticated
 from mockserver.numbering import numbering_plans
+from mockserver.providers.bird import lifecycles
 from mockserver.providers.bird.auth import BirdPrincipal
 from mockserver.providers.bird.lifecycles import order_timeline
 from mockserver.providers.bird.models import (
     AlphaSender,
     BirdState,
     Destination,
+    Due,
     LongCodeNumber,
+    OrderEnd,
     Reservation,
     StockItem,
     Subscription,
     Tenant,
+    WhatsAppPlan,
     Workspace,
 )
 from mockserver.providers.bird.seed import BirdConfig
@@ -61,6 +65,14 @@ class StockQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class Billed:
+    """A subscription and when it starts billing (None: it never will)."""
+
+    subscription: Subscription
+    starts_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class NumberQuery:
     number_prefix: str | None = None
     countries: tuple[str, ...] = ()
@@ -89,6 +101,39 @@ class BirdBackend:
         self.clock = clock
         self._ids = rng.stream("bird.ids")
         self._tokens = PageTokens(rng.secret("bird.page-tokens"))
+
+    # --- time ------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The clock's now, with every side effect that fell due before it applied."""
+        now = self.clock.now()
+        for at, due in self.state.schedule.due(now):
+            _EFFECTS[due.kind](self, at, due)
+        return now
+
+    def _order_ended(self, at: datetime, due: Due) -> None:
+        """A rejected or cancelled order: the charge is refunded, the item back in stock."""
+        number = due.workspace.numbers.get(due.subject_id)
+        if number is None or number.ended is None or number.ended.at != at:
+            return  # ended otherwise meanwhile (e.g. cancelled before a rejection fell due)
+        due.workspace.wallet.credit(
+            number.subscription.price,
+            at=at,
+            reference=number.id,
+            description=f"Refund: order for {number.item.number} {number.ended.status}",
+        )
+        self.state.inventory.give_back(number.item.id)
+
+    def _deprovisioned(self, at: datetime, due: Due) -> None:
+        """The number leaves the workspace and returns to stock."""
+        number = due.workspace.numbers.pop(due.subject_id, None)
+        if number is not None:
+            self.state.inventory.give_back(number.item.id)
+
+    def _reservation_lapsed(self, at: datetime, due: Due) -> None:
+        held = self.state.reservations.get(due.subject_id)
+        if held is not None and held.holder is due.workspace and not held.holds(at):
+            del self.state.reservations[due.subject_id]
 
     # --- tenancy -------------------------------------------------------------------
 
@@ -129,10 +174,10 @@ class BirdBackend:
     def search_stock(
         self, principal: BirdPrincipal, organization_id: str, query: StockQuery
     ) -> Page[StockItem]:
+        now = self.now()
         self.organization(principal, organization_id)
         ranges = self._stock_ranges(query)
         after = self._stock_cursor(query)
-        now = self.clock.now()
         types, features = set(query.types), set(query.features)
 
         def bucket(key: Hashable) -> bool:
@@ -196,23 +241,22 @@ class BirdBackend:
     # --- reservation (invented: Bird documents the rule, not the endpoint) ----------------
 
     def reserve(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> Reservation:
+        now = self.now()
         workspace = self.workspace(principal, workspace_id)
-        now = self.clock.now()
         item = self._available_item(item_id, workspace, now)
-        current = self.state.reservations.get(item_id)
-        if current is not None and current.holds(now):
-            # Reserving again renews the hold (the caller already holds it).
-            current.expires_at = now + self.config.reservation_ttl
-            return current
-        held = Reservation(
-            self._ids.uuid(), item, workspace, now, now + self.config.reservation_ttl
-        )
-        self.state.reservations[item_id] = held
+        expires = now + self.config.reservation_ttl
+        held = self.state.reservations.get(item_id)
+        if held is not None and held.holds(now):
+            held.expires_at = expires  # reserving again renews the caller's hold
+        else:
+            held = Reservation(self._ids.uuid(), item, workspace, now, expires)
+            self.state.reservations[item_id] = held
+        self.state.schedule.add(expires, Due("reservation-lapsed", workspace, item_id))
         return held
 
     def release(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> None:
+        now = self.now()
         workspace = self.workspace(principal, workspace_id)
-        now = self.clock.now()
         held = self.state.reservations.get(item_id)
         if held is None or held.holder is not workspace or not held.holds(now):
             raise NotFound(
@@ -244,8 +288,8 @@ class BirdBackend:
         self, principal: BirdPrincipal, workspace_id: str, item_ids: Sequence[str]
     ) -> list[LongCodeNumber]:
         """Assign the stock items to the workspace and charge its wallet, all or nothing."""
+        now = self.now()
         workspace = self.workspace(principal, workspace_id)
-        now = self.clock.now()
         items = self._purchasable(principal, workspace, item_ids, now)
         price = total([item.monthly_price for item in items], self.config.currency, -6)
         workspace.wallet.ensure_can_pay(price)
@@ -290,9 +334,12 @@ class BirdBackend:
             return f"number stock item {item.id} is reserved by another workspace"
         held = self.state.reservations.get(item.id)
         # Documented: "When creating LCNs as a User, all specified Number Stock Items should
-        # be reserved." Access keys may buy unreserved items (docs/fidelity.md).
-        if principal.is_user and (held is None or not held.holds(now)):
-            return f"number stock item {item.id} must be reserved before a user buys it"
+        # be reserved." Access keys may buy unreserved items unless the scenario says
+        # everyone must reserve (bird.reservations.requiredFor).
+        must_reserve = principal.is_user or self.config.reservation_required_for == "everyone"
+        if must_reserve and (held is None or not held.holds(now)):
+            who = "a user buys it" if principal.is_user else "it is bought"
+            return f"number stock item {item.id} must be reserved before {who}"
         return None
 
     def _assign(self, workspace: Workspace, item: StockItem, now: datetime) -> LongCodeNumber:
@@ -309,8 +356,10 @@ class BirdBackend:
             connector_id=self._ids.uuid(),
             created_at=now,
             subscription=Subscription(self._ids.uuid(), "main", item.monthly_price, now),
-            order=order_timeline(item, self.config.order_timing),
+            order=order_timeline(item.back_order_required, self.config.order_timing),
             serial=next(self.state.serials),
+            deprovisioning=self.config.deprovisioning,
+            whatsapp=self._whatsapp_plan(workspace, item),
         )
         workspace.wallet.debit(
             item.monthly_price,
@@ -319,13 +368,40 @@ class BirdBackend:
             description=f"Monthly subscription for {item.number}",
         )
         workspace.numbers[number_id] = number
+        self._apply_order_rule(workspace, number)
         return number
+
+    def _apply_order_rule(self, workspace: Workspace, number: LongCodeNumber) -> None:
+        rule = self.state.rules.take("order", workspace.id)
+        if rule is None:
+            return
+        # An order is rejected or cancelled instead of being fulfilled: at the latest when
+        # it would have been fulfilled.
+        after = number.created_at + timedelta(seconds=float(rule.params.get("afterSeconds", 3)))
+        at = min(after, number.order.reached("fulfilled", number.created_at))
+        number.ended = OrderEnd(rule.outcome, at)
+        self.state.schedule.add(at, Due("order-ended", workspace, number.id))
+
+    def _whatsapp_plan(self, workspace: Workspace, item: StockItem) -> WhatsAppPlan | None:
+        """WhatsApp-capable numbers are pre-verified once provisioned (seed 000: "this will
+        automatically be verified on WhatsApp"); a rule can make attempts fail."""
+        if "whatsapp" not in item.features:
+            return None
+        rule = self.state.rules.take("whatsapp", workspace.id)
+        failures = int(rule.params.get("attempts", 1)) if rule and rule.outcome == "fail" else 0
+        return WhatsAppPlan(
+            whatsapp_id=self._ids.digits(16),
+            failures=failures,
+            timing=self.config.whatsapp_timing,
+            already_exists=rule is not None and rule.outcome == "already-exists",
+        )
 
     # --- long code numbers ---------------------------------------------------------------
 
     def list_numbers(
         self, principal: BirdPrincipal, workspace_id: str, query: NumberQuery
     ) -> Page[LongCodeNumber]:
+        self.now()
         workspace = self.workspace(principal, workspace_id)
         prefix = None
         if query.number_prefix is not None:
@@ -350,6 +426,7 @@ class BirdBackend:
     def get_number(
         self, principal: BirdPrincipal, workspace_id: str, number_id: str
     ) -> LongCodeNumber:
+        self.now()
         workspace = self.workspace(principal, workspace_id)
         number = workspace.numbers.get(number_id)
         if number is None:
@@ -367,12 +444,14 @@ class BirdBackend:
         page_token: str | None,
         reverse: bool,
     ) -> Page[AlphaSender]:
+        self.now()
         workspace = self.workspace(principal, workspace_id)
         senders = list(workspace.alpha_senders.values())
         scope = _scope(["alpha", workspace_id, reverse])
         return self._tokens.page_sorted(scope, senders, _created, page_token, limit, reverse)
 
     def get_alpha(self, principal: BirdPrincipal, workspace_id: str, alpha_id: str) -> AlphaSender:
+        self.now()
         workspace = self.workspace(principal, workspace_id)
         alpha = workspace.alpha_senders.get(alpha_id)
         if alpha is None:
@@ -384,6 +463,7 @@ class BirdBackend:
     def endpoint(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str
     ) -> LongCodeNumber | AlphaSender:
+        self.now()
         workspace = self.workspace(principal, workspace_id)
         found = workspace.numbers.get(endpoint_id) or workspace.alpha_senders.get(endpoint_id)
         if found is None:
@@ -392,31 +472,60 @@ class BirdBackend:
 
     def subscriptions(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str
-    ) -> list[Subscription]:
-        """`main` for a long code number; one per destination country for an alpha sender."""
+    ) -> list[Billed]:
+        """`main` for a long code number (billed from its fulfilment); one per destination
+        country for an alpha sender."""
         endpoint = self.endpoint(principal, workspace_id, endpoint_id)
         if isinstance(endpoint, LongCodeNumber):
-            return [endpoint.subscription]
-        return [d.subscription for d in endpoint.destinations.values()]
+            return [Billed(endpoint.subscription, lifecycles.fulfilled_at(endpoint))]
+        return [
+            Billed(d.subscription, d.subscription.subscribed_at)
+            for d in endpoint.destinations.values()
+        ]
 
     def subscription(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str, name: str
-    ) -> Subscription:
-        for sub in self.subscriptions(principal, workspace_id, endpoint_id):
-            if sub.name == name:
-                return sub
+    ) -> Billed:
+        for billed in self.subscriptions(principal, workspace_id, endpoint_id):
+            if billed.subscription.name == name:
+                return billed
         raise NotFound("Subscription", name, f"Subscription {name} not found")
 
     def cancel_subscription(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str, name: str
-    ) -> Subscription:
-        """Stop the subscription at the end of its current period; cancelling twice is a no-op."""
-        sub = self.subscription(principal, workspace_id, endpoint_id, name)
-        if sub.canceled_at is None:
-            now = self.clock.now()
-            sub.canceled_at = now
-            sub.end_at = period_end(sub.subscribed_at, now)
-        return sub
+    ) -> Billed:
+        """Stop the subscription at the end of its running period; cancelling again changes
+        nothing. A number whose order is not yet fulfilled is cancelled at once: its order
+        ends `cancelled`, the charge is refunded and the item returns to stock."""
+        now = self.now()
+        workspace = self.workspace(principal, workspace_id)
+        endpoint = self.endpoint(principal, workspace_id, endpoint_id)
+        billed = self.subscription(principal, workspace_id, endpoint_id, name)
+        sub = billed.subscription
+        if sub.canceled_at is not None:
+            return billed
+        sub.canceled_at = now
+        if isinstance(endpoint, LongCodeNumber):
+            self._cancel_number(workspace, endpoint, now)
+            return Billed(sub, lifecycles.fulfilled_at(endpoint))
+        sub.end_at = period_end(sub.subscribed_at, now, self.config.billing_period)
+        return billed
+
+    def _cancel_number(self, workspace: Workspace, number: LongCodeNumber, now: datetime) -> None:
+        fulfilled = lifecycles.fulfilled_at(number)
+        if number.ended is not None and number.ended.at <= now:
+            number.subscription.end_at = number.ended.at  # already over: nothing to stop
+        elif fulfilled is None or now < fulfilled:
+            number.ended = OrderEnd("cancelled", now)
+            number.subscription.end_at = now
+            self.state.schedule.add(now, Due("order-ended", workspace, number.id))
+            self.now()  # the refund is due now
+        else:
+            end = period_end(fulfilled, now, self.config.billing_period)
+            number.subscription.end_at = end
+            self.state.schedule.add(
+                end + number.deprovisioning, Due("deprovisioned", workspace, number.id)
+            )
 
     def destination_prices(
         self,
@@ -439,15 +548,17 @@ class BirdBackend:
         countries: Sequence[str],
     ) -> list[Destination]:
         """A subscription per destination country, charged to the wallet, all or nothing."""
+        now = self.now()
         workspace = self.workspace(principal, workspace_id)
         sender = self._destination_sender(principal, workspace_id, endpoint_id, capability)
         wanted = list(dict.fromkeys(countries))
         new = [
-            c for c in wanted if c not in sender.destinations or not sender.destinations[c].active
+            c
+            for c in wanted
+            if c not in sender.destinations or not sender.destinations[c].is_active(now)
         ]
         price = self.config.destination_price
         workspace.wallet.ensure_can_pay(total([price] * len(new), self.config.currency, -6))
-        now = self.clock.now()
         for country in new:
             sub = Subscription(self._ids.uuid(), country, price, now)
             sender.destinations[country] = Destination(country, capability, sub)
@@ -467,6 +578,7 @@ class BirdBackend:
         capability: str,
         countries: Sequence[str],
     ) -> list[Destination]:
+        now = self.now()
         sender = self._destination_sender(principal, workspace_id, endpoint_id, capability)
         wanted = list(dict.fromkeys(countries))
         missing = [c for c in wanted if c not in sender.destinations]
@@ -476,7 +588,6 @@ class BirdBackend:
                 missing[0],
                 f"Destination {', '.join(missing)} not found on this endpoint",
             )
-        now = self.clock.now()
         for country in wanted:
             destination = sender.destinations[country]
             if destination.active:
@@ -499,6 +610,13 @@ class BirdBackend:
         return endpoint
 
 
+_EFFECTS = {
+    "order-ended": BirdBackend._order_ended,
+    "deprovisioned": BirdBackend._deprovisioned,
+    "reservation-lapsed": BirdBackend._reservation_lapsed,
+}
+
+
 def _scope(parts: list[object]) -> str:
     return orjson.dumps(parts).decode()
 
@@ -509,10 +627,7 @@ def _created(row: LongCodeNumber | AlphaSender) -> tuple[str, ...]:
     return (row.created_at.isoformat(), f"{row.serial:012d}")
 
 
-BILLING_PERIOD = timedelta(days=30)
-
-
-def period_end(start: datetime, now: datetime) -> datetime:
-    """The end of the billing period running at `now` (periods of 30 days from `start`)."""
-    periods = (now - start) // BILLING_PERIOD + 1
-    return start + periods * BILLING_PERIOD
+def period_end(start: datetime, now: datetime, period: timedelta) -> datetime:
+    """The end of the billing period running at `now` (periods from `start`)."""
+    periods = max((now - start) // period + 1, 1)
+    return start + periods * period

@@ -11,7 +11,7 @@ from typing import Any
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.providers.bird import wire
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.backend import BirdBackend, NumberQuery, StockQuery
+from mockserver.providers.bird.backend import Billed, BirdBackend, NumberQuery, StockQuery
 
 HANDLERS: Handlers[BirdBackend, BirdPrincipal] = Handlers()
 BirdCall = Call[BirdPrincipal]
@@ -88,39 +88,39 @@ def list_workspace_alpha_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
         q.get("pageToken"),
         bool(q.get("reverse", False)),
     )
-    return Reply(200, wire.page([wire.alpha_number(a) for a in page.items], page.next_token))
+    now = bird.clock.now()
+    return Reply(200, wire.page([wire.alpha_number(a, now) for a in page.items], page.next_token))
 
 
 @HANDLERS.operation("getWorkspaceAlphaNumber")
 def get_workspace_alpha_number(bird: BirdBackend, call: BirdCall) -> Reply:
     alpha = bird.get_alpha(call.principal, call.path["workspaceId"], call.path["alphaNumberId"])
-    return Reply(200, wire.alpha_number(alpha))
+    return Reply(200, wire.alpha_number(alpha, bird.clock.now()))
 
 
 @HANDLERS.operation("listWorkspaceEndpointSubscriptions")
 def list_workspace_endpoint_subscriptions(bird: BirdBackend, call: BirdCall) -> Reply:
     endpoint_id = call.path["endpointId"]
     subs = bird.subscriptions(call.principal, call.path["workspaceId"], endpoint_id)
-    now = bird.clock.now()
-    return Reply(200, {"results": [wire.subscription(s, endpoint_id, now) for s in subs]})
+    return Reply(200, {"results": [_subscription(bird, b, endpoint_id) for b in subs]})
 
 
 @HANDLERS.operation("getWorkspaceEndpointSubscription")
 def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    sub = bird.subscription(
+    billed = bird.subscription(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
-    return Reply(200, wire.subscription(sub, p["endpointId"], bird.clock.now()))
+    return Reply(200, _subscription(bird, billed, p["endpointId"]))
 
 
 @HANDLERS.operation("cancelWorkspaceEndpointSubscription")
 def cancel_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    sub = bird.cancel_subscription(
+    billed = bird.cancel_subscription(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
-    return Reply(200, wire.subscription(sub, p["endpointId"], bird.clock.now()))
+    return Reply(200, _subscription(bird, billed, p["endpointId"]))
 
 
 @HANDLERS.operation("activateWorkspaceEndpointDestinations")
@@ -131,13 +131,19 @@ def activate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) 
         prices = bird.destination_prices(call.principal, *args)
         return Reply(200, {"subscriptionPrices": {c: wire.money(m) for c, m in prices.items()}})
     destinations = bird.activate_destinations(call.principal, *args)
-    return Reply(201, {"results": [wire.destination(d) for d in destinations]})
+    now = bird.clock.now()
+    return Reply(201, {"results": [wire.destination(d, now) for d in destinations]})
 
 
 @HANDLERS.operation("deactivateWorkspaceEndpointDestinations")
 def deactivate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) -> Reply:
     destinations = bird.deactivate_destinations(call.principal, *_destination_args(call))
-    return Reply(200, {"results": [wire.destination(d) for d in destinations]})
+    now = bird.clock.now()
+    return Reply(200, {"results": [wire.destination(d, now) for d in destinations]})
+
+
+def _subscription(bird: BirdBackend, billed: Billed, endpoint_id: str) -> dict[str, Any]:
+    return wire.subscription(billed.subscription, endpoint_id, billed.starts_at, bird.clock.now())
 
 
 def _destination_args(call: BirdCall) -> tuple[str, str, str, list[str]]:

@@ -1,7 +1,9 @@
-"""Bird's status paths, as data (DESIGN.md, decision 5).
+"""Bird's status paths, as data and pure functions of the clock (DESIGN.md, decision 5).
 
-The statuses are documented (LongCodeNumberOrderStatus, EndpointProvisioningStatus); how
-long each takes is not, so the delays are the mock's choice (docs/fidelity.md).
+The statuses are documented (LongCodeNumberOrderStatus, EndpointProvisioningStatus,
+WhatsAppNumberStatus, AccountingSubscriptionStatus); how long each step takes, the stage
+names of WhatsApp pre-verification and the retry back-off are not, so they are the mock's
+choices, set in the scenario (docs/fidelity.md).
 """
 
 from __future__ import annotations
@@ -11,46 +13,160 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from mockserver.domain.lifecycle import Step, Timeline
-from mockserver.providers.bird.models import LongCodeNumber, StockItem
+from mockserver.providers.bird.models import LongCodeNumber, Subscription, WhatsAppPlan
 
 
 @dataclass(frozen=True, slots=True)
 class OrderTiming:
     processing_after: timedelta = timedelta(seconds=2)
     fulfilled_after: timedelta = timedelta(seconds=5)
-    # Back-ordered items are "available but not in the local inventory": they take longer.
+    # Back-ordered items are "available but not in the local inventory" (seed 000): their
+    # order waits as draft for the supplier, and takes longer.
+    back_order_submitted_after: timedelta = timedelta(minutes=5)
     back_order_fulfilled_after: timedelta = timedelta(minutes=10)
 
 
-def order_timeline(item: StockItem, timing: OrderTiming) -> Timeline[str]:
+@lru_cache(maxsize=64)
+def order_timeline(back_order: bool, timing: OrderTiming) -> Timeline[str]:
     """The order's path, shared by every number bought under the same timing (timelines are
     immutable values; one object per variant keeps the heap small)."""
-    return _order_timeline(item.back_order_required, timing)
-
-
-@lru_cache(maxsize=64)
-def _order_timeline(back_order: bool, timing: OrderTiming) -> Timeline[str]:
-    fulfilled = timing.back_order_fulfilled_after if back_order else timing.fulfilled_after
+    if back_order:
+        submitted = timing.back_order_submitted_after
+        return Timeline(
+            (
+                Step("draft", timedelta(0)),
+                Step("submitted", submitted),
+                Step("processing", submitted + timing.processing_after),
+                Step("fulfilled", max(timing.back_order_fulfilled_after, submitted)),
+            )
+        )
     return Timeline(
         (
             Step("submitted", timedelta(0)),
             Step("processing", timing.processing_after),
-            Step("fulfilled", fulfilled),
+            Step("fulfilled", max(timing.fulfilled_after, timing.processing_after)),
         )
     )
 
 
 def order_status(number: LongCodeNumber, now: datetime) -> str:
+    ended = number.ended
+    if ended is not None and now >= ended.at:
+        return ended.status
     return number.order.status_at(number.created_at, now)
 
 
+def order_changed(number: LongCodeNumber, now: datetime) -> datetime:
+    ended = number.ended
+    if ended is not None and now >= ended.at:
+        return ended.at
+    return number.order.since(number.created_at, now)
+
+
+def fulfilled_at(number: LongCodeNumber) -> datetime | None:
+    """When the order is (or was) fulfilled; None if it ends before that."""
+    fulfilled = number.order.reached("fulfilled", number.created_at)
+    ended = number.ended
+    return None if ended is not None and ended.at <= fulfilled else fulfilled
+
+
+def is_active(number: LongCodeNumber, now: datetime) -> bool:
+    """Fulfilled, and not yet deprovisioning: traffic flows."""
+    return provisioning_status(number, now) == "provisioned"
+
+
 def provisioning_status(number: LongCodeNumber, now: datetime) -> str:
-    return "provisioned" if order_status(number, now) == "fulfilled" else "provisioning"
+    fulfilled = fulfilled_at(number)
+    if fulfilled is None:
+        ended = number.ended
+        return "deprovisioned" if ended is not None and now >= ended.at else "provisioning"
+    if now < fulfilled:
+        return "provisioning"
+    end = number.subscription.end_at
+    if end is None or now < end:
+        return "provisioned"
+    return "deprovisioning" if now < end + number.deprovisioning else "deprovisioned"
+
+
+def subscription_status(
+    sub: Subscription, start: datetime | None, now: datetime
+) -> tuple[str, str]:
+    """(EndpointSubscriptionStatus, AccountingSubscriptionStatus) as of `now`."""
+    if sub.end_at is not None and now >= sub.end_at:
+        return "inactive", "canceled"
+    if start is None or now < start:
+        return "inactive", "planned"
+    if sub.canceled_at is not None and now >= sub.canceled_at:
+        return "active", "canceling"
+    return "active", "active"
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppState:
+    stage: str
+    status: str  # WhatsAppNumberStatus
+    attempt: int
+    changed_at: datetime
+    requested_code_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    verification_expires_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+def whatsapp_state(plan: WhatsAppPlan, start: datetime, now: datetime) -> WhatsAppState:
+    """Pre-verification of a number provisioned at `start` (Meta's add_phone_numbers,
+    request_code and verify_code, with retries after failed attempts), as of `now`."""
+    timing = plan.timing
+    if plan.already_exists:
+        return WhatsAppState("failed", "already-exists", 1, start)
+    begin, attempt = start, 1
+    while True:
+        requested = begin + timing.code_requested_after
+        verifying = begin + timing.verifying_after
+        result = begin + timing.verified_after
+        if now < requested:
+            status = "unknown" if attempt == 1 else "not-verified"
+            return WhatsAppState("requesting-code", status, attempt, begin)
+        if now < verifying:
+            return WhatsAppState("code-requested", "not-verified", attempt, requested, requested)
+        if now < result:
+            return WhatsAppState("verifying", "not-verified", attempt, verifying, requested)
+        if attempt > plan.failures:
+            expires = result + timing.valid_for
+            if now < expires:
+                return WhatsAppState(
+                    "verified", "verified", attempt, result, requested, None, expires
+                )
+            return WhatsAppState("expired", "expired", attempt, expires, requested, None, expires)
+        if attempt >= timing.max_attempts:
+            return WhatsAppState("failed", "not-verified", attempt, result, requested)
+        retry = result + timing.retry_after * 2 ** (attempt - 1)
+        if now < retry:
+            return WhatsAppState(
+                "retry-scheduled", "not-verified", attempt, result, requested, retry
+            )
+        begin, attempt = retry, attempt + 1
+
+
+def whatsapp_of(number: LongCodeNumber, now: datetime) -> WhatsAppState | None:
+    """The pre-verification, for a WhatsApp-capable number that is provisioned."""
+    start = fulfilled_at(number)
+    if number.whatsapp is None or start is None or now < start:
+        return None
+    return whatsapp_state(number.whatsapp, start, now)
 
 
 def updated_at(number: LongCodeNumber, now: datetime) -> datetime:
     """The last time anything about the number changed, as of `now`."""
-    changes = [number.order.since(number.created_at, now)]
-    if number.subscription.canceled_at is not None and number.subscription.canceled_at <= now:
-        changes.append(number.subscription.canceled_at)
+    changes = [number.created_at, order_changed(number, now)]
+    sub = number.subscription
+    changes += [t for t in (sub.canceled_at, sub.end_at) if t is not None and t <= now]
+    if sub.end_at is not None and sub.end_at + number.deprovisioning <= now:
+        changes.append(sub.end_at + number.deprovisioning)
+    whatsapp = whatsapp_of(number, now)
+    if whatsapp is not None:
+        changes.append(whatsapp.changed_at)
     return max(changes)

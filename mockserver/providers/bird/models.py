@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.lifecycle import Timeline
 from mockserver.domain.money import Money
+from mockserver.domain.rules import Rules
+from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 
 # The `features` filter values of stock search (seed 000, NumberFilterFeature).
@@ -96,6 +98,34 @@ class Subscription:
     end_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WhatsAppTiming:
+    code_requested_after: timedelta
+    verifying_after: timedelta
+    verified_after: timedelta
+    retry_after: timedelta
+    max_attempts: int
+    valid_for: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class WhatsAppPlan:
+    """How a WhatsApp-capable number's pre-verification will go, fixed at purchase."""
+
+    whatsapp_id: str  # Meta's pre-verified phone number id
+    failures: int  # attempts that fail before one succeeds
+    timing: WhatsAppTiming
+    already_exists: bool = False  # Meta refused the number: it is on WhatsApp already
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEnd:
+    """An order that ends without being fulfilled: rejected or cancelled, at a time."""
+
+    status: str  # rejected | cancelled
+    at: datetime
+
+
 @dataclass(slots=True)
 class LongCodeNumber:
     id: str  # Bird: "The unique identifier of the long code number. The endpoint ID is the same."
@@ -107,6 +137,9 @@ class LongCodeNumber:
     subscription: Subscription
     order: Timeline[str]  # fixed at purchase, read against the clock (lifecycles.py)
     serial: int  # purchase order, to list numbers bought at the same instant in that order
+    deprovisioning: timedelta  # from the end of the subscription until deprovisioned
+    ended: OrderEnd | None = None
+    whatsapp: WhatsAppPlan | None = None
 
     @property
     def deprovision_at(self) -> datetime | None:
@@ -118,7 +151,12 @@ class Destination:
     country: str
     capability: str
     subscription: Subscription
-    active: bool = True
+    active: bool = True  # false once deactivated
+
+    def is_active(self, now: datetime) -> bool:
+        """Deactivated at once; cancelled at the end of the subscription's period."""
+        end = self.subscription.end_at
+        return self.active and (end is None or now < end)
 
 
 @dataclass(slots=True)
@@ -152,11 +190,22 @@ class Tenant:
     workspaces: dict[str, Workspace] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A side effect that falls due (domain/schedule.py): `kind` says what to do."""
+
+    kind: str  # order-ended | deprovisioned | reservation-lapsed
+    workspace: Workspace
+    subject_id: str  # the number's id, or the reserved stock item's
+
+
 @dataclass(slots=True)
 class BirdState:
     """All of Bird's mutable state; the stock is shared, everything else is per tenant."""
 
     inventory: Inventory[StockItem]
     tenants: dict[tuple[str, str], Tenant]  # (scheme, credential) -> tenant
+    rules: Rules
     reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id
     serials: Iterator[int] = field(default_factory=count)  # creation order of numbers, senders
+    schedule: Schedule[Due] = field(default_factory=Schedule)

@@ -12,6 +12,7 @@ from typing import Any
 
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.money import Money
+from mockserver.domain.rules import Rule, Rules
 from mockserver.domain.wallet import Wallet
 from mockserver.numbering import CountryPlan, NumberRange, numbering_plans
 from mockserver.providers.bird.lifecycles import OrderTiming
@@ -22,6 +23,7 @@ from mockserver.providers.bird.models import (
     StockItem,
     Subscription,
     Tenant,
+    WhatsAppTiming,
     Workspace,
 )
 from mockserver.rng import FakerStream, RandomStream, Rng
@@ -43,12 +45,79 @@ class BirdConfig:
     ad_hoc_tenants: bool
     ad_hoc_wallet: Money
     reservation_ttl: timedelta = timedelta(minutes=15)
+    # Who must reserve before buying: "users" (Bearer tokens, as documented) or "everyone".
+    reservation_required_for: str = "users"
     order_timing: OrderTiming = field(default_factory=OrderTiming)
+    whatsapp_timing: WhatsAppTiming = WhatsAppTiming(
+        code_requested_after=timedelta(seconds=5),
+        verifying_after=timedelta(seconds=10),
+        verified_after=timedelta(seconds=15),
+        retry_after=timedelta(seconds=60),
+        max_attempts=3,
+        valid_for=timedelta(days=90),
+    )
+    billing_period: timedelta = timedelta(days=30)
+    deprovisioning: timedelta = timedelta(seconds=60)
     # Monthly price of one alpha-sender destination country: not published by Bird.
     destination_price: Money = Money(3_000_000, EXPONENT, "EUR")
 
     def money(self, amount: str) -> Money:
         return Money.parse(amount, self.currency, EXPONENT)
+
+
+def read_config(bird: Mapping[str, Any]) -> BirdConfig:
+    """The scenario's settings; whatever it leaves out takes the defaults of the schema."""
+    currency = bird["currency"]
+    reservations = bird.get("reservations", {})
+    orders = bird.get("orders", {})
+    whatsapp = bird.get("whatsApp", {})
+    subscriptions = bird.get("subscriptions", {})
+    return BirdConfig(
+        currency=currency,
+        ad_hoc_tenants=bird["adHocTenants"]["enabled"],
+        ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
+        reservation_ttl=_seconds(reservations.get("ttlSeconds", 900)),
+        reservation_required_for=reservations.get("requiredFor", "users"),
+        order_timing=OrderTiming(
+            processing_after=_seconds(orders.get("processingAfterSeconds", 2)),
+            fulfilled_after=_seconds(orders.get("fulfilledAfterSeconds", 5)),
+            back_order_submitted_after=_seconds(orders.get("backOrderSubmittedAfterSeconds", 300)),
+            back_order_fulfilled_after=_seconds(orders.get("backOrderFulfilledAfterSeconds", 600)),
+        ),
+        whatsapp_timing=WhatsAppTiming(
+            code_requested_after=_seconds(whatsapp.get("codeRequestedAfterSeconds", 5)),
+            verifying_after=_seconds(whatsapp.get("verifyingAfterSeconds", 10)),
+            verified_after=_seconds(whatsapp.get("verifiedAfterSeconds", 15)),
+            retry_after=_seconds(whatsapp.get("retryAfterSeconds", 60)),
+            max_attempts=int(whatsapp.get("maxAttempts", 3)),
+            valid_for=timedelta(days=whatsapp.get("validForDays", 90)),
+        ),
+        billing_period=timedelta(days=subscriptions.get("periodDays", 30)),
+        deprovisioning=_seconds(subscriptions.get("deprovisioningSeconds", 60)),
+        destination_price=Money.parse(
+            bird.get("destinations", {}).get("monthlyPrice", "3.00"), currency, EXPONENT
+        ),
+    )
+
+
+def read_rules(bird: Mapping[str, Any], stream: RandomStream) -> Rules:
+    return Rules(
+        [
+            Rule(
+                id=stream.uuid(),
+                on=raw["on"],
+                outcome=raw["outcome"],
+                remaining=int(raw.get("count", 1)),
+                scope=raw.get("workspaceId"),
+                params={k: v for k, v in raw.items() if k not in ("on", "outcome", "count")},
+            )
+            for raw in bird.get("rules", [])
+        ]
+    )
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
 
 
 def stock_bucket(item: StockItem) -> tuple[str, frozenset[str], bool]:
@@ -65,14 +134,12 @@ def provider_id(country: str) -> str:
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig, BirdState]:
     bird = scenario.bird
-    currency = bird["currency"]
-    config = BirdConfig(
-        currency=currency,
-        ad_hoc_tenants=bird["adHocTenants"]["enabled"],
-        ad_hoc_wallet=Money.parse(bird["adHocTenants"]["wallet"], currency, EXPONENT),
-        destination_price=Money.parse("3.00", currency, EXPONENT),
+    config = read_config(bird)
+    state = BirdState(
+        Inventory(_stock(scenario, config, rng), bucket=stock_bucket),
+        tenants={},
+        rules=read_rules(bird, rng.stream("bird.rules")),
     )
-    state = BirdState(Inventory(_stock(scenario, config, rng), bucket=stock_bucket), tenants={})
     state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.serials, now)
     return config, state
 
@@ -235,6 +302,6 @@ def _alpha_sender(
         serial=serial,
     )
     for country in raw["countryCodes"]:
-        subscription = Subscription(stream.uuid(), country, config.money("0"), now)
+        subscription = Subscription(stream.uuid(), country, config.destination_price, now)
         alpha.destinations[country] = Destination(country, "sms", subscription)
     return alpha

@@ -8,6 +8,7 @@ from typing import Any
 
 from mockserver.domain.money import Money
 from mockserver.providers.bird import lifecycles
+from mockserver.providers.bird.lifecycles import WhatsAppState
 from mockserver.providers.bird.models import (
     AlphaSender,
     Destination,
@@ -66,7 +67,13 @@ def page(results: list[dict[str, Any]], next_token: str | None) -> dict[str, Any
 
 
 def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
+    """A WorkspaceLongCodeNumber as of `now`: order, provisioning, subscription-driven
+    capability statuses and, for WhatsApp-capable numbers, the pre-verification."""
     item = number.item
+    created = timestamp(number.created_at)
+    updated = timestamp(lifecycles.updated_at(number, now))
+    whatsapp = lifecycles.whatsapp_of(number, now)
+    issues = _issues(number, now, whatsapp)
     body: dict[str, Any] = {
         "id": number.id,
         "endpointId": number.id,
@@ -74,63 +81,90 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
         "countryCode": item.country,
         "type": item.type,
         "capabilities": capabilities(item),
-        "createdAt": timestamp(number.created_at),
-        "updatedAt": timestamp(lifecycles.updated_at(number, now)),
-        "order": _order(number, now),
-        "endpoint": _endpoint(number, now),
+        "createdAt": created,
+        "updatedAt": updated,
+        "order": {
+            "countryCode": item.country,
+            "type": item.type,
+            "capabilities": item.capability_names(),
+            "prefix": item.number[: len(item.number) - 7],
+            "status": lifecycles.order_status(number, now),
+            "createdAt": created,
+            "updatedAt": timestamp(lifecycles.order_changed(number, now)),
+        },
+        "endpoint": {
+            "id": number.id,
+            "type": "long-code-number",
+            "instanceId": number.instance_id,
+            "name": item.number,
+            "capabilities": [
+                _capability(number, name, now, whatsapp) for name in item.capability_names()
+            ],
+            "dependencies": [
+                {
+                    "type": "connector",
+                    "connectorId": number.connector_id,
+                    "connectorTemplateRef": "numbers-mock-long-code",
+                    "capabilities": item.capability_names(),
+                }
+            ],
+            "issues": issues,
+            "provisioningStatus": lifecycles.provisioning_status(number, now),
+            "createdAt": created,
+            "updatedAt": updated,
+        },
     }
+    if whatsapp is not None and number.whatsapp is not None:
+        body["endpoint"]["whatsApp"] = _whatsapp(number.whatsapp.whatsapp_id, whatsapp, number, now)
     if number.deprovision_at is not None:
         body["deprovisionAt"] = timestamp(number.deprovision_at)
     return body
 
 
-def _order(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
+def _issues(number: LongCodeNumber, now: datetime, whatsapp: WhatsAppState | None) -> list[str]:
+    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
+    if whatsapp is not None and not whatsapp.verified:
+        issues.append("whatsapp-not-pre-verified")
+    return issues
+
+
+def _capability(
+    number: LongCodeNumber, name: str, now: datetime, whatsapp: WhatsAppState | None
+) -> dict[str, Any]:
+    """One capability's directions: active while the number is (for WhatsApp, once it is
+    also pre-verified); otherwise inactive, with the issues that say why."""
+    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
+    if name == "whatsapp" and (whatsapp is None or not whatsapp.verified):
+        issues = [*issues, "whatsapp-not-pre-verified"]
+    status = "inactive" if issues else "active"
     item = number.item
-    return {
-        "countryCode": item.country,
-        "type": item.type,
-        "capabilities": item.capability_names(),
-        "prefix": item.number[: len(item.number) - 7],
-        "status": lifecycles.order_status(number, now),
-        "createdAt": timestamp(number.created_at),
-        "updatedAt": timestamp(number.order.since(number.created_at, now)),
-    }
-
-
-def _endpoint(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
-    active = lifecycles.order_status(number, now) == "fulfilled"
-    issues = [] if active else ["subscription-is-not-active"]
-    capabilities = [
-        _capability(number.item, name, active, issues) for name in number.item.capability_names()
-    ]
-    return {
-        "id": number.id,
-        "type": "long-code-number",
-        "instanceId": number.instance_id,
-        "name": number.item.number,
-        "capabilities": capabilities,
-        "dependencies": [
-            {
-                "type": "connector",
-                "connectorId": number.connector_id,
-                "connectorTemplateRef": "numbers-mock-long-code",
-                "capabilities": number.item.capability_names(),
-            }
-        ],
-        "issues": issues,
-        "provisioningStatus": lifecycles.provisioning_status(number, now),
-        "createdAt": timestamp(number.created_at),
-        "updatedAt": timestamp(lifecycles.updated_at(number, now)),
-    }
-
-
-def _capability(item: StockItem, name: str, active: bool, issues: list[str]) -> dict[str, Any]:
-    status = "active" if active else "inactive"
     inbound = {"status": status, "issues": issues} if item.supports(name, "inbound") else None
     outbound: dict[str, Any] | None = None
     if item.supports(name, "outbound"):
         outbound = {"status": status, "supportsDestinations": False, "issues": issues}
     return {"name": name, "inbound": inbound, "outbound": outbound}
+
+
+def _whatsapp(
+    whatsapp_id: str, state: WhatsAppState, number: LongCodeNumber, now: datetime
+) -> dict[str, Any]:
+    fulfilled = lifecycles.fulfilled_at(number)
+    body: dict[str, Any] = {
+        "whatsAppId": whatsapp_id,
+        "status": state.status,
+        "stage": state.stage,
+        "attempt": state.attempt,
+        "verificationExpiresAt": (
+            timestamp(state.verification_expires_at) if state.verification_expires_at else None
+        ),
+        "createdAt": timestamp(fulfilled or number.created_at),
+        "updatedAt": timestamp(state.changed_at),
+    }
+    if state.next_attempt_at is not None:
+        body["nextAttemptAt"] = timestamp(state.next_attempt_at)
+    if state.requested_code_at is not None:
+        body["requestedCodeAt"] = timestamp(state.requested_code_at)
+    return body
 
 
 def reservation(held: Reservation, now: datetime) -> dict[str, Any]:
@@ -145,32 +179,35 @@ def reservation(held: Reservation, now: datetime) -> dict[str, Any]:
     }
 
 
-def subscription(sub: Subscription, correlation_id: str, now: datetime) -> dict[str, Any]:
-    ended = sub.end_at is not None and sub.end_at <= now
-    canceling = sub.canceled_at is not None and not ended
+def subscription(
+    sub: Subscription, correlation_id: str, start: datetime | None, now: datetime
+) -> dict[str, Any]:
+    """An EndpointSubscription; `start` is when it starts billing (a number's fulfilment)."""
+    status, accounting = lifecycles.subscription_status(sub, start, now)
+    changes = [
+        t
+        for t in (sub.subscribed_at, start, sub.canceled_at, sub.end_at)
+        if t is not None and t <= now
+    ]
     details: dict[str, Any] = {
         "id": sub.id,
         "correlationId": correlation_id,
-        "status": "canceled" if ended else "canceling" if canceling else "active",
+        "status": accounting,
         "subscribedAt": timestamp(sub.subscribed_at),
-        "updatedAt": timestamp(sub.canceled_at or sub.subscribed_at),
-        "startAt": timestamp(sub.subscribed_at),
+        "updatedAt": timestamp(max(changes)),
     }
+    if start is not None:
+        details["startAt"] = timestamp(start)
     if sub.canceled_at is not None:
         details["canceledAt"] = timestamp(sub.canceled_at)
     if sub.end_at is not None:
         details["endAt"] = timestamp(sub.end_at)
-    return {
-        "name": sub.name,
-        "status": "inactive" if ended else "active",
-        "price": money(sub.price),
-        "subscription": details,
-    }
+    return {"name": sub.name, "status": status, "price": money(sub.price), "subscription": details}
 
 
-def alpha_number(alpha: AlphaSender) -> dict[str, Any]:
+def alpha_number(alpha: AlphaSender, now: datetime) -> dict[str, Any]:
     created = timestamp(alpha.created_at)
-    active = [d for d in alpha.destinations.values() if d.active]
+    active = [d for d in alpha.destinations.values() if d.is_active(now)]
     return {
         "id": alpha.id,
         "alphaString": alpha.alpha_string,
@@ -206,12 +243,12 @@ def alpha_number(alpha: AlphaSender) -> dict[str, Any]:
     }
 
 
-def destination(dest: Destination) -> dict[str, Any]:
+def destination(dest: Destination, now: datetime) -> dict[str, Any]:
     return {
         "name": dest.country,
         "countryCode": dest.country,
         "immutable": False,
         "capabilities": [
-            {"name": dest.capability, "status": "active" if dest.active else "inactive"}
+            {"name": dest.capability, "status": "active" if dest.is_active(now) else "inactive"}
         ],
     }

@@ -1,0 +1,50 @@
+"""Outcome rules: "the next 2 orders of workspace W are rejected", consumed in order.
+
+A rule names the event it applies to (`on`), the outcome to force, how many events it
+covers and, optionally, the scope (a workspace, an account) it is limited to. The first
+matching rule with uses left wins and loses one use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Rule:
+    id: str
+    on: str  # the event: "order", "whatsapp", ...
+    outcome: str
+    remaining: int
+    scope: str | None = None  # None: any tenant
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Rules:
+    __slots__ = ("_rules",)
+
+    def __init__(self, rules: list[Rule] | None = None) -> None:
+        self._rules: list[Rule] = list(rules or [])
+
+    def __iter__(self) -> Any:
+        return iter(list(self._rules))
+
+    def add(self, rule: Rule) -> None:
+        self._rules.append(rule)
+
+    def remove(self, rule_id: str) -> bool:
+        before = len(self._rules)
+        self._rules = [rule for rule in self._rules if rule.id != rule_id]
+        return len(self._rules) != before
+
+    def take(self, on: str, scope: str) -> Rule | None:
+        """The first rule for this event and scope, with one use consumed."""
+        for rule in self._rules:
+            if rule.on == on and rule.scope in (None, scope):
+                rule.remaining -= 1
+                if rule.remaining <= 0:
+                    self._rules.remove(rule)
+                return rule
+        return None
