@@ -94,6 +94,11 @@ class PageTokens:
         return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
+def query_scope(parts: list[object]) -> str:
+    """A query's filters as a stable string, to bind its page tokens to."""
+    return orjson.dumps(parts).decode()
+
+
 def _digest(scope: str) -> str:
     return hashlib.blake2b(scope.encode(), digest_size=8).hexdigest()
 

@@ -11,7 +11,10 @@ from typing import Any
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.providers.bird import wire
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.backend import Billed, BirdBackend, NumberQuery, StockQuery
+from mockserver.providers.bird.backend import BirdBackend
+from mockserver.providers.bird.endpoints import Billed
+from mockserver.providers.bird.numbers import NumberQuery
+from mockserver.providers.bird.stock import StockQuery
 
 HANDLERS: Handlers[BirdBackend, BirdPrincipal] = Handlers()
 BirdCall = Call[BirdPrincipal]
@@ -29,25 +32,29 @@ def list_organization_numbers_stock_items(bird: BirdBackend, call: BirdCall) -> 
         limit=int(q.get("limit", 10)),
         page_token=q.get("pageToken"),
     )
-    page = bird.search_stock(call.principal, call.path["organizationId"], query)
+    page = bird.stock.search(call.principal, call.path["organizationId"], query)
     return Reply(200, wire.page([wire.stock_item(i) for i in page.items], page.next_token))
 
 
 @HANDLERS.operation("createNumberStockItemReservation")
 def create_number_stock_item_reservation(bird: BirdBackend, call: BirdCall) -> Reply:
-    held = bird.reserve(call.principal, call.path["workspaceId"], call.path["numberStockItemId"])
+    held = bird.stock.reserve(
+        call.principal, call.path["workspaceId"], call.path["numberStockItemId"]
+    )
     return Reply(201, wire.reservation(held, bird.clock.now()))
 
 
 @HANDLERS.operation("deleteNumberStockItemReservation")
 def delete_number_stock_item_reservation(bird: BirdBackend, call: BirdCall) -> Reply:
-    bird.release(call.principal, call.path["workspaceId"], call.path["numberStockItemId"])
+    bird.stock.release(call.principal, call.path["workspaceId"], call.path["numberStockItemId"])
     return Reply(204)
 
 
 @HANDLERS.operation("createWorkspaceLongCodeNumbers")
 def create_workspace_long_code_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
-    numbers = bird.buy(call.principal, call.path["workspaceId"], call.body["numberStockItemIds"])
+    numbers = bird.stock.buy(
+        call.principal, call.path["workspaceId"], call.body["numberStockItemIds"]
+    )
     now = bird.clock.now()
     return Reply(201, {"results": [wire.long_code_number(n, now) for n in numbers]})
 
@@ -63,7 +70,7 @@ def list_workspace_long_code_numbers(bird: BirdBackend, call: BirdCall) -> Reply
         limit=int(q.get("limit", 10)),
         page_token=q.get("pageToken"),
     )
-    page = bird.list_numbers(call.principal, call.path["workspaceId"], query)
+    page = bird.numbers.page(call.principal, call.path["workspaceId"], query)
     now = bird.clock.now()
     return Reply(
         200, wire.page([wire.long_code_number(n, now) for n in page.items], page.next_token)
@@ -72,7 +79,7 @@ def list_workspace_long_code_numbers(bird: BirdBackend, call: BirdCall) -> Reply
 
 @HANDLERS.operation("getWorkspaceLongCodeNumber")
 def get_workspace_long_code_number(bird: BirdBackend, call: BirdCall) -> Reply:
-    number = bird.get_number(
+    number = bird.numbers.get(
         call.principal, call.path["workspaceId"], call.path["longCodeNumberId"]
     )
     return Reply(200, wire.long_code_number(number, bird.clock.now()))
@@ -81,7 +88,7 @@ def get_workspace_long_code_number(bird: BirdBackend, call: BirdCall) -> Reply:
 @HANDLERS.operation("listWorkspaceAlphaNumbers")
 def list_workspace_alpha_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
     q = call.query
-    page = bird.list_alpha(
+    page = bird.numbers.alpha_page(
         call.principal,
         call.path["workspaceId"],
         int(q.get("limit", 10)),
@@ -94,21 +101,21 @@ def list_workspace_alpha_numbers(bird: BirdBackend, call: BirdCall) -> Reply:
 
 @HANDLERS.operation("getWorkspaceAlphaNumber")
 def get_workspace_alpha_number(bird: BirdBackend, call: BirdCall) -> Reply:
-    alpha = bird.get_alpha(call.principal, call.path["workspaceId"], call.path["alphaNumberId"])
+    alpha = bird.numbers.alpha(call.principal, call.path["workspaceId"], call.path["alphaNumberId"])
     return Reply(200, wire.alpha_number(alpha, bird.clock.now()))
 
 
 @HANDLERS.operation("listWorkspaceEndpointSubscriptions")
 def list_workspace_endpoint_subscriptions(bird: BirdBackend, call: BirdCall) -> Reply:
     endpoint_id = call.path["endpointId"]
-    subs = bird.subscriptions(call.principal, call.path["workspaceId"], endpoint_id)
+    subs = bird.endpoints.subscriptions(call.principal, call.path["workspaceId"], endpoint_id)
     return Reply(200, {"results": [_subscription(bird, b, endpoint_id) for b in subs]})
 
 
 @HANDLERS.operation("getWorkspaceEndpointSubscription")
 def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    billed = bird.subscription(
+    billed = bird.endpoints.subscription(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
     return Reply(200, _subscription(bird, billed, p["endpointId"]))
@@ -117,7 +124,7 @@ def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Re
 @HANDLERS.operation("cancelWorkspaceEndpointSubscription")
 def cancel_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    billed = bird.cancel_subscription(
+    billed = bird.endpoints.cancel(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
     return Reply(200, _subscription(bird, billed, p["endpointId"]))
@@ -128,16 +135,16 @@ def activate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) 
     args = _destination_args(call)
     if call.query.get("validate"):
         # Documented: "When set, only validates the request payload without mutating any data."
-        prices = bird.destination_prices(call.principal, *args)
+        prices = bird.endpoints.destination_prices(call.principal, *args)
         return Reply(200, {"subscriptionPrices": {c: wire.money(m) for c, m in prices.items()}})
-    destinations = bird.activate_destinations(call.principal, *args)
+    destinations = bird.endpoints.activate(call.principal, *args)
     now = bird.clock.now()
     return Reply(201, {"results": [wire.destination(d, now) for d in destinations]})
 
 
 @HANDLERS.operation("deactivateWorkspaceEndpointDestinations")
 def deactivate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) -> Reply:
-    destinations = bird.deactivate_destinations(call.principal, *_destination_args(call))
+    destinations = bird.endpoints.deactivate(call.principal, *_destination_args(call))
     now = bird.clock.now()
     return Reply(200, {"results": [wire.destination(d, now) for d in destinations]})
 

@@ -19,7 +19,8 @@ from mockserver.domain.rules import Rule
 from mockserver.errors import MockError
 from mockserver.providers.bird import lifecycles
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.backend import BirdBackend, StockQuery
+from mockserver.providers.bird.backend import BirdBackend
+from mockserver.providers.bird.stock import StockQuery
 
 TENANTS = [BirdPrincipal("AccessKey", f"machine_tenant_{i}_key") for i in range(3)]
 USER = BirdPrincipal("Bearer", "a.b.c")
@@ -44,7 +45,7 @@ class BirdMachine(RuleBasedStateMachine):
         limit=st.integers(1, 12),
     )
     def search(self, tenant: BirdPrincipal, country: str, limit: int) -> None:
-        page = self.bird.search_stock(tenant, ORG, StockQuery(countries=(country,), limit=limit))
+        page = self.bird.stock.search(tenant, ORG, StockQuery(countries=(country,), limit=limit))
         self.seen_items.extend(item.id for item in page.items)
 
     @precondition(lambda self: self.seen_items)
@@ -55,13 +56,13 @@ class BirdMachine(RuleBasedStateMachine):
     )
     def reserve(self, data: st.DataObject, tenant: BirdPrincipal, workspace: str) -> None:
         item = data.draw(st.sampled_from(self.seen_items))
-        self.attempt(lambda: self.bird.reserve(tenant, workspace, item))
+        self.attempt(lambda: self.bird.stock.reserve(tenant, workspace, item))
 
     @precondition(lambda self: self.seen_items)
     @rule(data=st.data(), tenant=st.sampled_from(TENANTS), workspace=st.sampled_from(WORKSPACES))
     def release(self, data: st.DataObject, tenant: BirdPrincipal, workspace: str) -> None:
         item = data.draw(st.sampled_from(self.seen_items))
-        self.attempt(lambda: self.bird.release(tenant, workspace, item))
+        self.attempt(lambda: self.bird.stock.release(tenant, workspace, item))
 
     @precondition(lambda self: self.seen_items)
     @rule(
@@ -73,7 +74,7 @@ class BirdMachine(RuleBasedStateMachine):
         items = data.draw(
             st.lists(st.sampled_from(self.seen_items), min_size=1, max_size=6, unique=True)
         )
-        numbers = self.attempt(lambda: self.bird.buy(tenant, workspace, items))
+        numbers = self.attempt(lambda: self.bird.stock.buy(tenant, workspace, items))
         for number in numbers or []:
             self.bought.append((tenant, workspace, number.id))
 
@@ -81,7 +82,7 @@ class BirdMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         tenant, workspace, number_id = data.draw(st.sampled_from(self.bought))
-        self.attempt(lambda: self.bird.cancel_subscription(tenant, workspace, number_id, "main"))
+        self.attempt(lambda: self.bird.endpoints.cancel(tenant, workspace, number_id, "main"))
 
     @rule(outcome=st.sampled_from(["rejected", "cancelled"]), after=st.integers(0, 20))
     def order_rule(self, outcome: str, after: int) -> None:
