@@ -203,9 +203,10 @@ def bench_mock(args: argparse.Namespace, scenario: Path, name: str) -> Result:
 
 def warm_up(args: argparse.Namespace, base: str, ids: Path) -> int:
     """Two seconds of each load before measuring: caches, allocator and (for Prism) the JIT.
-    Returns how many ids the warm-up bought, for the measured run to start after them."""
+    Returns how many ids the warm-up used: the ones it bought, plus one per connection for
+    requests still in flight when it stopped, for the measured run to start after them."""
     wrk_get(args, base + STOCK_PATH, duration=2)
-    return wrk_buy(args, base + BUY_PATH, ids, 1, duration=2).requests
+    return wrk_buy(args, base + BUY_PATH, ids, 1, duration=2).requests + args.connections
 
 
 def stock_ids(scenario: Path) -> Path:
