@@ -5,7 +5,9 @@ from __future__ import annotations
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.providers.vobiz import wire
 from mockserver.providers.vobiz.auth import VobizPrincipal
-from mockserver.providers.vobiz.backend import ChannelRequest, OrderRequest, VobizBackend
+from mockserver.providers.vobiz.backend import VobizBackend
+from mockserver.providers.vobiz.channels import ChannelRequest
+from mockserver.providers.vobiz.orders import OrderRequest
 
 HANDLERS: Handlers[VobizBackend, VobizPrincipal] = Handlers()
 VobizCall = Call[VobizPrincipal]
@@ -15,7 +17,9 @@ VobizCall = Call[VobizPrincipal]
 def list_whatsapp_number_availability(vobiz: VobizBackend, call: VobizCall) -> Reply:
     q = call.query
     country = q["country"]
-    numbers = vobiz.availability(call.principal, country, q.get("region"), int(q.get("limit", 20)))
+    numbers = vobiz.orders.availability(
+        call.principal, country, q.get("region"), int(q.get("limit", 20))
+    )
     offer = vobiz.config.offers[country]
     return Reply(200, {"items": [wire.available_number(n, offer) for n in numbers]})
 
@@ -30,33 +34,33 @@ def create_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
         currency=b["currency"],
         preferred_number=b.get("preferred_number"),
     )
-    order = vobiz.create_order(call.principal, request)
+    order = vobiz.orders.create(call.principal, request)
     return Reply(201, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
 
 
 @HANDLERS.operation("listWhatsAppNumberOrders")
 def list_whatsapp_number_orders(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    orders = vobiz.orders(call.principal, call.query.get("status"))
+    orders = vobiz.orders.all(call.principal, call.query.get("status"))
     now = vobiz.clock.now()
     return Reply(200, {"items": [wire.order(o, now, vobiz.config.provider_name) for o in orders]})
 
 
 @HANDLERS.operation("getWhatsAppNumberOrder")
 def get_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    order = vobiz.order(call.principal, call.path["orderId"])
+    order = vobiz.orders.get(call.principal, call.path["orderId"])
     return Reply(200, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
 
 
 @HANDLERS.operation("cancelWhatsAppNumberOrder")
 def cancel_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    order = vobiz.cancel_order(call.principal, call.path["orderId"])
+    order = vobiz.orders.cancel(call.principal, call.path["orderId"])
     return Reply(200, wire.order(order, vobiz.clock.now(), vobiz.config.provider_name))
 
 
 @HANDLERS.operation("verifyByonNumber")
 def verify_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
     b = call.body
-    verification = vobiz.verify(call.principal, b["phone_number"], b["verification_method"])
+    verification = vobiz.byon.verify(call.principal, b["phone_number"], b["verification_method"])
     return Reply(
         200, wire.verification(verification, vobiz.clock.now(), vobiz.config.otp_max_attempts)
     )
@@ -64,7 +68,7 @@ def verify_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
 
 @HANDLERS.operation("confirmByonNumber")
 def confirm_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    vobiz.confirm(call.principal, call.body["phone_number"], call.body["otp_code"])
+    vobiz.byon.confirm(call.principal, call.body["phone_number"], call.body["otp_code"])
     return Reply(200, {"status": "verified", "message": "Number verified successfully"})
 
 
@@ -81,23 +85,23 @@ def create_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
         access_token=b["access_token"],
         display_name=b["display_name"],
     )
-    return Reply(201, wire.channel(vobiz.create_channel(call.principal, request)))
+    return Reply(201, wire.channel(vobiz.channels.create(call.principal, request)))
 
 
 @HANDLERS.operation("listWhatsAppChannels")
 def list_whatsapp_channels(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    return Reply(200, {"items": [wire.channel(c) for c in vobiz.channels(call.principal)]})
+    return Reply(200, {"items": [wire.channel(c) for c in vobiz.channels.all(call.principal)]})
 
 
 @HANDLERS.operation("getWhatsAppChannel")
 def get_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    return Reply(200, wire.channel(vobiz.channel(call.principal, call.path["channelId"])))
+    return Reply(200, wire.channel(vobiz.channels.get(call.principal, call.path["channelId"])))
 
 
 @HANDLERS.operation("updateWhatsAppChannel")
 def update_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
     b = call.body
-    channel = vobiz.update_channel(
+    channel = vobiz.channels.update(
         call.principal, call.path["channelId"], b.get("display_name"), b.get("access_token")
     )
     return Reply(200, wire.channel(channel))
@@ -105,7 +109,7 @@ def update_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
 
 @HANDLERS.operation("deleteWhatsAppChannel")
 def delete_whatsapp_channel(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    vobiz.delete_channel(call.principal, call.path["channelId"])
+    vobiz.channels.delete(call.principal, call.path["channelId"])
     return Reply(204)
 
 

@@ -1,0 +1,133 @@
+"""WhatsApp channels: connecting a bought or verified number to a WABA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mockserver.errors import Conflict, Invalid, NotFound
+from mockserver.providers.vobiz.auth import VobizPrincipal
+from mockserver.providers.vobiz.models import Account, Channel
+
+if TYPE_CHECKING:
+    from mockserver.providers.vobiz.backend import VobizBackend
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRequest:
+    waba_id: str
+    phone_number_id: str | None
+    phone_number: str
+    onboarding_mode: str
+    number_provider: str
+    number_order_id: str | None
+    access_token: str
+    display_name: str
+
+
+class Channels:
+    def __init__(self, vobiz: VobizBackend) -> None:
+        self.vobiz = vobiz
+
+    def create(self, principal: VobizPrincipal, request: ChannelRequest) -> Channel:
+        account = self.vobiz.account(principal)
+        now = self.vobiz.clock.now()
+        verification_status = self._onboarding_check(account, request, now)
+        if any(c.phone_number == request.phone_number for c in account.channels.values()):
+            raise Conflict(
+                "A channel for this phone number already exists",
+                {"phone_number": request.phone_number},
+                code="CHANNEL_ALREADY_EXISTS",
+            )
+        channel = Channel(
+            id=self.vobiz.ids.uuid(),
+            account_id=account.auth_id,
+            waba_id=request.waba_id,
+            phone_number_id=request.phone_number_id,
+            phone_number=request.phone_number,
+            onboarding_mode=request.onboarding_mode,
+            number_provider=request.number_provider,
+            number_order_id=request.number_order_id,
+            access_token=request.access_token,
+            display_name=request.display_name,
+            verification_status=verification_status,
+            created_at=now,
+            updated_at=now,
+        )
+        account.channels[channel.id] = channel
+        return channel
+
+    def _onboarding_check(self, account: Account, request: ChannelRequest, now: datetime) -> str:
+        """The documented rules per onboarding mode; returns the channel's verification status."""
+        mode = request.onboarding_mode
+        if mode != "buy_from_vobiz" and not request.phone_number_id:
+            raise Invalid(
+                "phone_number_id is required unless number_onboarding_mode is buy_from_vobiz",
+                {"phone_number_id": ["a value is required"]},
+            )
+        if request.number_order_id is not None:
+            order = account.orders.get(request.number_order_id)
+            if order is None:
+                raise NotFound(
+                    "Order",
+                    request.number_order_id,
+                    "Number order not found",
+                    code="ORDER_NOT_FOUND",
+                )
+        if mode == "buy_from_vobiz":
+            return self._bought_number_check(account, request, now)
+        if mode == "bring_your_own":
+            verification = account.verifications.get(request.phone_number)
+            if verification is None or verification.verified_at is None:
+                raise Invalid(
+                    "The number has not been verified with bring-your-own/verify",
+                    {"phone_number": ["verify the number before connecting it"]},
+                    code="NUMBER_NOT_VERIFIED",
+                )
+            return "verified"
+        return "pending"  # embedded signup: Meta verifies the number later
+
+    def _bought_number_check(self, account: Account, request: ChannelRequest, now: datetime) -> str:
+        if request.number_order_id is None:
+            raise Invalid(
+                "number_order_id is required when number_onboarding_mode is buy_from_vobiz",
+                {"number_order_id": ["a value is required"]},
+            )
+        order = account.orders[request.number_order_id]
+        if order.status(now) != "completed" or order.number.number != request.phone_number:
+            raise Invalid(
+                "The order is not completed for this phone number",
+                {"number_order_id": ["the order must be completed and match phone_number"]},
+                code="ORDER_NOT_COMPLETED",
+            )
+        return "verified"
+
+    def all(self, principal: VobizPrincipal) -> list[Channel]:
+        account = self.vobiz.account(principal)
+        return sorted(account.channels.values(), key=lambda c: (c.created_at, c.id))
+
+    def get(self, principal: VobizPrincipal, channel_id: str) -> Channel:
+        channel = self.vobiz.account(principal).channels.get(channel_id)
+        if channel is None:
+            raise NotFound("Channel", channel_id, "Channel not found", code="CHANNEL_NOT_FOUND")
+        return channel
+
+    def update(
+        self,
+        principal: VobizPrincipal,
+        channel_id: str,
+        display_name: str | None,
+        access_token: str | None,
+    ) -> Channel:
+        channel = self.get(principal, channel_id)
+        if display_name is not None:
+            channel.display_name = display_name
+        if access_token is not None:
+            channel.access_token = access_token
+        channel.updated_at = self.vobiz.clock.now()
+        return channel
+
+    def delete(self, principal: VobizPrincipal, channel_id: str) -> None:
+        channel = self.get(principal, channel_id)
+        del self.vobiz.account(principal).channels[channel.id]
