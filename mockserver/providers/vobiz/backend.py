@@ -7,19 +7,24 @@ another.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from mockserver.clock import Clock
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import Forbidden, NotFound, Unauthenticated
 from mockserver.providers.vobiz.auth import VobizPrincipal
 from mockserver.providers.vobiz.byon import Byon
 from mockserver.providers.vobiz.channels import Channels
-from mockserver.providers.vobiz.models import Account, VobizState
+from mockserver.providers.vobiz.models import Account, Due, VobizState
 from mockserver.providers.vobiz.orders import Orders
 from mockserver.providers.vobiz.seed import VobizConfig, new_account
 from mockserver.rng import Rng
 
 
 class VobizBackend:
+    """Every use case starts with `now()`, which first applies the side effects that fell
+    due (a failed order's refund): statuses themselves are computed from timestamps."""
+
     def __init__(self, config: VobizConfig, state: VobizState, clock: Clock, rng: Rng) -> None:
         self.config = config
         self.state = state
@@ -30,6 +35,30 @@ class VobizBackend:
         self.orders = Orders(self)
         self.byon = Byon(self)
         self.channels = Channels(self)
+
+    def now(self) -> datetime:
+        """The clock's now, with every side effect that fell due before it applied."""
+        now = self.clock.now()
+        for at, due in self.state.schedule.due(now):
+            if due.kind == "order-ended":
+                self._order_ended(at, due)
+        return now
+
+    def _order_ended(self, at: datetime, due: Due) -> None:
+        """A failed or cancelled order: refunded, its number back in stock and free."""
+        order = due.account.orders.get(due.subject_id)
+        if order is None or order.ended_at != at:
+            return  # it ended otherwise meanwhile (cancelled before the failure fell due)
+        due.account.wallets[order.currency].credit(
+            order.setup_cost + order.monthly_cost,
+            at=at,
+            reference=order.id,
+            description=f"Refund: order for {order.number.number} {order.ended_status}",
+        )
+        self.state.inventory.give_back(order.number.id)
+        claim = self.state.claims.get(order.number.number)
+        if claim is not None and claim.account_id == due.account.auth_id:
+            del self.state.claims[order.number.number]
 
     def account(self, principal: VobizPrincipal) -> Account:
         """The caller's account. A credential no account lists opens a new ad-hoc account,
@@ -54,6 +83,7 @@ class VobizBackend:
     def balance(
         self, principal: VobizPrincipal, auth_id: str, currency: str
     ) -> tuple[Account, Wallet]:
+        self.now()
         account = self.account(principal)
         if auth_id != account.auth_id:
             raise Forbidden("You do not have permission to access this account", code="FORBIDDEN")

@@ -31,8 +31,8 @@ class Channels:
         self.vobiz = vobiz
 
     def create(self, principal: VobizPrincipal, request: ChannelRequest) -> Channel:
+        now = self.vobiz.now()
         account = self.vobiz.account(principal)
-        now = self.vobiz.clock.now()
         verification_status = self._onboarding_check(account, request, now)
         if any(c.phone_number == request.phone_number for c in account.channels.values()):
             raise Conflict(

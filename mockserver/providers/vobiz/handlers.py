@@ -61,9 +61,7 @@ def cancel_whatsapp_number_order(vobiz: VobizBackend, call: VobizCall) -> Reply:
 def verify_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
     b = call.body
     verification = vobiz.byon.verify(call.principal, b["phone_number"], b["verification_method"])
-    return Reply(
-        200, wire.verification(verification, vobiz.clock.now(), vobiz.config.otp_max_attempts)
-    )
+    return Reply(200, wire.verification(verification, vobiz.clock.now()))
 
 
 @HANDLERS.operation("confirmByonNumber")

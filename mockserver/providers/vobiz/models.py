@@ -8,6 +8,8 @@ from datetime import datetime
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.lifecycle import Timeline
 from mockserver.domain.money import Money
+from mockserver.domain.rules import Rules
+from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 
 
@@ -55,15 +57,22 @@ class Verification:
     code: str
     sent_at: datetime
     expires_at: datetime
-    attempts: int = 0
+    attempts: int = 0  # wrong codes so far
     verified_at: datetime | None = None
+    locked_until: datetime | None = None  # set by the last wrong code allowed
 
-    def status(self, now: datetime, max_attempts: int) -> str:
+    def status(self, now: datetime) -> str:
         if self.verified_at is not None:
             return "verified"
-        if self.attempts >= max_attempts:
-            return "locked"
+        if self.locked_until is not None:
+            return "locked" if now < self.locked_until else "expired"
         return "pending" if now < self.expires_at else "expired"
+
+    def holds_number_until(self) -> datetime | None:
+        """How long this verification keeps the number from other accounts (None: for good)."""
+        if self.verified_at is not None:
+            return None
+        return max(self.expires_at, self.locked_until or self.expires_at)
 
 
 @dataclass(slots=True)
@@ -95,11 +104,38 @@ class Account:
     channels: dict[str, Channel] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An account's hold on a phone number: it ordered it, or verified it, or is verifying
+    it (until the code expires or the lock ends)."""
+
+    account_id: str
+    until: datetime | None = None  # None: for good
+
+    def holds(self, now: datetime) -> bool:
+        return self.until is None or now < self.until
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A side effect that falls due (domain/schedule.py)."""
+
+    kind: str  # order-ended
+    account: Account
+    subject_id: str  # the order's id
+
+
 @dataclass(slots=True)
 class VobizState:
     inventory: Inventory[StockNumber]
     accounts: dict[str, Account]  # by auth id
     tokens: dict[str, str]  # X-Auth-Token -> auth id it is bound to
     bearers: dict[str, str]  # Bearer token -> auth id
-    # Which account owns or is verifying each phone number (at most one).
-    claims: dict[str, str] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+    # Which account holds each phone number: at most one at a time.
+    claims: dict[str, Claim] = field(default_factory=dict)
+    schedule: Schedule[Due] = field(default_factory=Schedule)
+
+    def claimant(self, phone_number: str, now: datetime) -> str | None:
+        claim = self.claims.get(phone_number)
+        return claim.account_id if claim is not None and claim.holds(now) else None

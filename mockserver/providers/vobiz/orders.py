@@ -11,7 +11,7 @@ from mockserver.domain.lifecycle import Step, Timeline
 from mockserver.domain.money import Money
 from mockserver.errors import Conflict, InsufficientFunds, Invalid, NotFound
 from mockserver.providers.vobiz.auth import VobizPrincipal
-from mockserver.providers.vobiz.models import Order, StockNumber
+from mockserver.providers.vobiz.models import Account, Claim, Due, Order, StockNumber
 from mockserver.providers.vobiz.seed import EXPONENT
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ class Orders:
     def availability(
         self, principal: VobizPrincipal, country: str, region: str | None, limit: int
     ) -> list[StockNumber]:
+        self.vobiz.now()
         self.vobiz.account(principal)
         if country not in self.vobiz.config.offers:
             raise Invalid(
@@ -54,6 +55,7 @@ class Orders:
         return items
 
     def create(self, principal: VobizPrincipal, request: OrderRequest) -> Order:
+        now = self.vobiz.now()
         account = self.vobiz.account(principal)
         offer = self.vobiz.config.offers.get(request.country)
         if offer is None:
@@ -72,7 +74,6 @@ class Orders:
         if wallet is None:
             raise InsufficientFunds(fees.total, Money.zero(request.currency, EXPONENT))
         wallet.ensure_can_pay(fees.total)
-        now = self.vobiz.clock.now()
         self.vobiz.state.inventory.take(number.id)
         order = Order(
             id=self.vobiz.ids.uuid(),
@@ -98,8 +99,23 @@ class Orders:
             description=f"Setup and first month of {number.number}",
         )
         account.orders[order.id] = order
-        self.vobiz.state.claims[number.number] = account.auth_id
+        self.vobiz.state.claims[number.number] = Claim(account.auth_id)
+        self._apply_rule(account, order)
         return order
+
+    def _apply_rule(self, account: Account, order: Order) -> None:
+        """A rule can make the order fail (refunded when it does), at the latest when it
+        would have completed."""
+        rule = self.vobiz.state.rules.take("order", account.auth_id)
+        if rule is None:
+            return
+        after = order.created_at + timedelta(seconds=float(rule.params.get("afterSeconds", 5)))
+        order.ended_status = "failed"
+        order.ended_at = min(after, order.timeline.reached("completed", order.created_at))
+        order.failure_reason = str(
+            rule.params.get("reason", "The upstream provider could not allocate the number")
+        )
+        self.vobiz.state.schedule.add(order.ended_at, Due("order-ended", account, order.id))
 
     def _pick_number(self, request: OrderRequest) -> StockNumber:
         if request.preferred_number is not None:
@@ -129,12 +145,13 @@ class Orders:
         return found[0]
 
     def all(self, principal: VobizPrincipal, status: str | None) -> list[Order]:
+        now = self.vobiz.now()
         account = self.vobiz.account(principal)
-        now = self.vobiz.clock.now()
         rows = [o for o in account.orders.values() if status is None or o.status(now) == status]
         return sorted(rows, key=lambda o: (o.created_at, o.id), reverse=True)
 
     def get(self, principal: VobizPrincipal, order_id: str) -> Order:
+        self.vobiz.now()
         order = self.vobiz.account(principal).orders.get(order_id)
         if order is None:
             raise NotFound("Order", order_id, "Number order not found", code="ORDER_NOT_FOUND")
@@ -142,9 +159,9 @@ class Orders:
 
     def cancel(self, principal: VobizPrincipal, order_id: str) -> Order:
         """Only a pending order can be cancelled: the charge is refunded, the number returns."""
+        now = self.vobiz.now()
         account = self.vobiz.account(principal)
         order = self.get(principal, order_id)
-        now = self.vobiz.clock.now()
         status = order.status(now)
         if status != "pending":
             raise Conflict(
@@ -152,15 +169,9 @@ class Orders:
                 {"status": status},
                 code="ORDER_NOT_PENDING",
             )
-        order.ended_status, order.ended_at = "cancelled", now
-        account.wallets[order.currency].credit(
-            order.setup_cost + order.monthly_cost,
-            at=now,
-            reference=order.id,
-            description=f"Refund of cancelled order for {order.number.number}",
-        )
-        self.vobiz.state.inventory.give_back(order.number.id)
-        self.vobiz.state.claims.pop(order.number.number, None)
+        order.ended_status, order.ended_at, order.failure_reason = "cancelled", now, None
+        self.vobiz.state.schedule.add(now, Due("order-ended", account, order.id))
+        self.vobiz.now()  # the refund is due now
         return order
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.money import Money
+from mockserver.domain.rules import Rule, Rules
 from mockserver.domain.wallet import Wallet
 from mockserver.numbering import numbering_plans
 from mockserver.providers.vobiz.models import Account, StockNumber, VobizState
@@ -49,6 +50,8 @@ class VobizConfig:
     otp_ttl: timedelta = timedelta(minutes=10)
     otp_resend_cooldown: timedelta = timedelta(seconds=30)
     otp_max_attempts: int = 5
+    otp_lock: timedelta = timedelta(hours=1)
+    otp_length: int = 6
     provider_name: str = "meta_direct"
 
 
@@ -58,10 +61,17 @@ def money(amount: str, currency: str) -> Money:
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig, VobizState]:
     raw = scenario.vobiz
+    orders, otp = raw.get("orders", {}), raw.get("otp", {})
     config = VobizConfig(
         ad_hoc_accounts=raw["adHocAccounts"]["enabled"],
         ad_hoc_balances=_balances(raw["adHocAccounts"]["balances"]),
         offers={c: _offer(c, o) for c, o in raw["stock"]["countries"].items()},
+        order_completes_after=timedelta(seconds=orders.get("completedAfterSeconds", 30)),
+        otp_ttl=timedelta(seconds=otp.get("ttlSeconds", 600)),
+        otp_resend_cooldown=timedelta(seconds=otp.get("resendCooldownSeconds", 30)),
+        otp_max_attempts=int(otp.get("maxAttempts", 5)),
+        otp_lock=timedelta(seconds=otp.get("lockSeconds", 3600)),
+        otp_length=int(otp.get("codeLength", 6)),
     )
     stream = rng.stream("vobiz.seed")
     state = VobizState(
@@ -69,6 +79,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig
         accounts={},
         tokens={},
         bearers={},
+        rules=_rules(raw, rng.stream("vobiz.rules")),
     )
     for index, account in enumerate(raw["accounts"]):
         auth_id = account["authId"]
@@ -96,6 +107,22 @@ def new_account(
         created_at=now,
         wallets={currency: Wallet(amount) for currency, amount in balances.items()},
         wallet_ids={currency: stream.uuid() for currency in balances},
+    )
+
+
+def _rules(raw: Mapping[str, Any], stream: RandomStream) -> Rules:
+    return Rules(
+        [
+            Rule(
+                id=stream.uuid(),
+                on=rule["on"],
+                outcome=rule["outcome"],
+                remaining=int(rule.get("count", 1)),
+                scope=rule.get("accountId"),
+                params={k: v for k, v in rule.items() if k not in ("on", "outcome", "count")},
+            )
+            for rule in raw.get("rules", [])
+        ]
     )
 
 

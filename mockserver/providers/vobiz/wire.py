@@ -66,11 +66,11 @@ def order(order: Order, now: datetime, provider_name: str) -> dict[str, Any]:
     }
 
 
-def verification(v: Verification, now: datetime, max_attempts: int) -> dict[str, Any]:
+def verification(v: Verification, now: datetime) -> dict[str, Any]:
     return {
         "id": v.id,
         "phone_number": v.phone_number,
-        "status": v.status(now, max_attempts),
+        "status": v.status(now),
         "expires_at": timestamp(v.expires_at),
     }
 
