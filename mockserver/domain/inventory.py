@@ -93,6 +93,11 @@ class Inventory(Generic[T]):
             self._numbers(item).add(item.number)
             self._available.add(item_id)
 
+    def unavailable_ids(self) -> list[str]:
+        """The items out of stock (sold, ordered), in stock order: with the seed, all a
+        state dump needs to rebuild this inventory."""
+        return [item_id for item_id in self._items if item_id not in self._available]
+
     def countries(self) -> list[str]:
         return sorted(self._keys)
 

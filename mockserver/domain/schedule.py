@@ -9,11 +9,10 @@ in order, exactly as if time had passed, and ledgers show the due time, not the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from heapq import heappop, heappush
-from itertools import count
+from heapq import heapify, heappop, heappush
 from typing import Generic, TypeVar
 
 E = TypeVar("E")
@@ -31,13 +30,36 @@ class Schedule(Generic[E]):
 
     def __init__(self) -> None:
         self._entries: list[_Entry[E]] = []
-        self._seq = count()
+        # A plain int, not itertools.count: a state dump must be able to read and restore it.
+        self._seq = 0
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def next_seq(self) -> int:
+        return self._seq
+
     def add(self, at: datetime, event: E) -> None:
-        heappush(self._entries, _Entry(at, next(self._seq), event))
+        heappush(self._entries, _Entry(at, self._seq, event))
+        self._seq += 1
+
+    def pending(self) -> list[tuple[datetime, int, E]]:
+        """Every queued event with its sequence number, in due order (for dumps and resets)."""
+        return [(e.at, e.seq, e.event) for e in sorted(self._entries)]
+
+    @classmethod
+    def rebuilt(cls, pending: Iterable[tuple[datetime, int, E]], next_seq: int) -> Schedule[E]:
+        """A schedule holding `pending` (as listed by `pending()`), numbering on from
+        `next_seq`: ties between old and new events keep falling due in the order added."""
+        schedule: Schedule[E] = cls()
+        schedule._entries = [_Entry(at, seq, event) for at, seq, event in pending]
+        seqs = [entry.seq for entry in schedule._entries]
+        if len(set(seqs)) != len(seqs) or any(seq >= next_seq or seq < 0 for seq in seqs):
+            raise ValueError("scheduled events need distinct sequence numbers below next_seq")
+        heapify(schedule._entries)
+        schedule._seq = next_seq
+        return schedule
 
     def due(self, now: datetime) -> Iterator[tuple[datetime, E]]:
         """Pop every event due at or before `now`, earliest first (ties in the order added)."""
