@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import count
 
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.lifecycle import Timeline
@@ -207,5 +205,12 @@ class BirdState:
     tenants: dict[tuple[str, str], Tenant]  # (scheme, credential) -> tenant
     rules: Rules
     reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id
-    serials: Iterator[int] = field(default_factory=count)  # creation order of numbers, senders
+    # The next serial: creation order of numbers and senders. A plain int, not an
+    # itertools.count, so a state dump can read it and a restore continue from it.
+    serial: int = 0
     schedule: Schedule[Due] = field(default_factory=Schedule)
+
+    def next_serial(self) -> int:
+        serial = self.serial
+        self.serial += 1
+        return serial

@@ -4,7 +4,7 @@ the scenario's tenants with their wallets and alpha senders."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -140,7 +140,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
         tenants={},
         rules=read_rules(bird, rng.stream("bird.rules")),
     )
-    state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.serials, now)
+    state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.next_serial, now)
     return config, state
 
 
@@ -255,7 +255,7 @@ def _tenants(
     scenario: Scenario,
     config: BirdConfig,
     stream: RandomStream,
-    serials: Iterator[int],
+    serials: Callable[[], int],
     now: datetime,
 ) -> dict[tuple[str, str], Tenant]:
     by_credential: dict[tuple[str, str], Tenant] = {}
@@ -280,12 +280,12 @@ def _workspace(
     organization_id: str,
     config: BirdConfig,
     stream: RandomStream,
-    serials: Iterator[int],
+    serials: Callable[[], int],
     now: datetime,
 ) -> Workspace:
     workspace = Workspace(raw["id"], organization_id, Wallet(config.money(raw["wallet"])))
     for sender in raw.get("alphaSenders", []):
-        alpha = _alpha_sender(sender, config, stream, next(serials), now)
+        alpha = _alpha_sender(sender, config, stream, serials(), now)
         workspace.alpha_senders[alpha.id] = alpha
     return workspace
 

@@ -242,7 +242,7 @@ class Stock:
             created_at=now,
             subscription=Subscription(self.bird.ids.uuid(), "main", item.monthly_price, now),
             order=order_timeline(item.back_order_required, self.bird.config.order_timing),
-            serial=next(self.bird.state.serials),
+            serial=self.bird.state.next_serial(),
             deprovisioning=self.bird.config.deprovisioning,
             whatsapp=self._whatsapp_plan(workspace, item),
         )
