@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Clock(Protocol):
@@ -14,6 +14,13 @@ class Clock(Protocol):
     def advance(self, delta: timedelta) -> datetime:
         """Move this clock forward; every lifecycle computed from it moves too."""
         ...
+
+
+@runtime_checkable
+class Resettable(Protocol):
+    """A clock that a state restore can set to the dump's time, forward or back."""
+
+    def reset_to(self, when: datetime) -> datetime: ...
 
 
 class SystemClock:
@@ -30,6 +37,13 @@ class SystemClock:
     def advance(self, delta: timedelta) -> datetime:
         _check_forward(delta)
         self._offset += delta
+        return self.now()
+
+    def reset_to(self, when: datetime) -> datetime:
+        """Shift the offset so that now is `when`, even in the past: for restoring a state
+        dump only (its lifecycles are consistent with its own time); `advance` stays
+        forward-only."""
+        self._offset = _aware(when) - datetime.now(UTC)
         return self.now()
 
 
@@ -51,6 +65,17 @@ class ManualClock:
         _check_forward(delta)
         self._now += delta
         return self._now
+
+    def reset_to(self, when: datetime) -> datetime:
+        """Set the time, even backwards: for restoring a state dump only (see SystemClock)."""
+        self._now = _aware(when)
+        return self._now
+
+
+def _aware(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError("clock times must be timezone-aware")
+    return when.astimezone(UTC)
 
 
 def _check_forward(delta: timedelta) -> None:

@@ -2,18 +2,25 @@
 
 Every id, number, price, OTP code and Faker value comes from a named stream of one `Rng`.
 Streams are independent: drawing more request ids never shifts the generated stock, so the
-same seed and the same calls give the same responses, byte for byte.
+same seed and the same calls give the same responses, byte for byte. A state dump carries
+every stream's position (`Rng.dump`), so a restored mock draws the same values next.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+# random.Random's Mersenne Twister state: 624 32-bit words and a position in them.
+_WORDS = 624
+_HEX_WORDS = re.compile(f"[0-9a-f]{{{8 * _WORDS}}}")
+StreamState = dict[str, Any]  # JSON-ready: {"words": hex, "index": int, "gauss": float|None}
 
 
 class RandomStream:
@@ -23,6 +30,11 @@ class RandomStream:
 
     def __init__(self, seed: bytes) -> None:
         self._random = random.Random(seed)
+
+    def reseed(self, seed: bytes) -> None:
+        """Back to where a stream made from `seed` starts (keeps this object: backends
+        hold streams)."""
+        self._random.seed(seed)
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -70,9 +82,13 @@ class FakerStream:
         fake: Any = Generator()
         fake.add_provider(BaseProvider)
         fake.add_provider(MiscProvider)
-        fake.seed_instance(int.from_bytes(seed[:8], "big"))
+        fake.seed_instance(_faker_seed(seed))
         self._fake = fake
         self._random: random.Random = fake.random
+
+    def reseed(self, seed: bytes) -> None:
+        # What seed_instance does to a generator that already has its own Random.
+        self._random.seed(_faker_seed(seed))
 
     # The hot calls go straight to the generator's seeded `random` (Faker's own
     # random_element builds an OrderedDict per call: 10x slower for 100,000 numbers).
@@ -114,9 +130,69 @@ class Rng:
             self._fakers[name] = FakerStream(self._derive(f"faker:{name}"))
         return self._fakers[name]
 
+    def dump(self) -> dict[str, dict[str, StreamState]]:
+        """Every stream's position, JSON-ready. Faker streams are included although only
+        seeding draws from them today, so a later use of them after seeding stays safe."""
+        return {
+            "streams": {name: _state_of(s._random) for name, s in sorted(self._streams.items())},
+            "fakers": {name: _state_of(f._random) for name, f in sorted(self._fakers.items())},
+        }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Put every stream where `data` (from `dump`) says, in place (backends and the edge
+        hold stream objects); a stream the dump does not list had not been drawn from then,
+        so it goes back to its start. Raises ValueError, changing nothing, if `data` is
+        malformed."""
+        streams = _read_states(data, "streams")
+        fakers = _read_states(data, "fakers")
+        for name, stream in self._streams.items():
+            if name not in streams:
+                stream.reseed(self._derive(name))
+        for name, faker in self._fakers.items():
+            if name not in fakers:
+                faker.reseed(self._derive(f"faker:{name}"))
+        for name, state in streams.items():
+            self.stream(name)._random.setstate(state)
+        for name, state in fakers.items():
+            self.faker(name)._random.setstate(state)
+
     def secret(self, name: str) -> bytes:
         """A stable secret (e.g. for signing page tokens), the same for the same seed."""
         return self._derive(f"secret:{name}")
 
     def _derive(self, name: str) -> bytes:
         return hashlib.sha256(f"{self.seed}:{name}".encode()).digest()
+
+
+def _faker_seed(seed: bytes) -> int:
+    return int.from_bytes(seed[:8], "big")
+
+
+def _state_of(generator: random.Random) -> StreamState:
+    version, internal, gauss = generator.getstate()
+    *words, index = internal
+    # One hex string instead of 624 numbers keeps a dump short and readable around it.
+    return {"words": "".join(f"{word:08x}" for word in words), "index": index, "gauss": gauss}
+
+
+def _read_states(data: Mapping[str, Any], kind: str) -> dict[str, tuple[Any, ...]]:
+    raw = data.get(kind) if isinstance(data, Mapping) else None
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"rng.{kind} must be an object of stream states")
+    return {str(name): _read_state(state, f"rng.{kind}.{name}") for name, state in raw.items()}
+
+
+def _read_state(raw: object, where: str) -> tuple[Any, ...]:
+    """random.Random.setstate's tuple from a dumped state, checked first: setstate itself
+    would accept some malformed states and fail on others half-way."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where} must be an object with words, index and gauss")
+    words, index, gauss = raw.get("words"), raw.get("index"), raw.get("gauss")
+    if not isinstance(words, str) or not _HEX_WORDS.fullmatch(words):
+        raise ValueError(f"{where}.words must be {_WORDS} words as {8 * _WORDS} hex digits")
+    if type(index) is not int or not 0 <= index <= _WORDS:
+        raise ValueError(f"{where}.index must be an integer from 0 to {_WORDS}")
+    if gauss is not None and (type(gauss) not in (int, float)):
+        raise ValueError(f"{where}.gauss must be a number or null")
+    state = tuple(int(words[i : i + 8], 16) for i in range(0, len(words), 8)) + (index,)
+    return (random.Random.VERSION, state, None if gauss is None else float(gauss))
