@@ -307,6 +307,22 @@ async def test_references_are_restored_as_shared_objects(scenario: Path) -> None
         assert order.number is vobiz.inventory.get(order.number.id)
 
 
+async def test_a_workspace_only_a_pending_effect_reaches_survives(scenario: Path) -> None:
+    async with mock(scenario) as (app, client):
+        await mid_flow(app, client)
+        bird = app.state.mock.providers[0].backend.state
+        rival = bird.tenants.pop(("AccessKey", OTHER["Authorization"].split(" ", 1)[1]))
+        [orphan] = rival.workspaces.values()
+        taken = dump(app)
+        assert len(taken["bird"]["detachedWorkspaces"]) == 1
+        snapshot.restore(app.state.mock, taken)
+        restored = app.state.mock.providers[0].backend.state
+        [(_, _, due)] = [e for e in restored.schedule.pending() if e[2].kind == "order-ended"]
+        assert due.workspace is not orphan
+        assert due.workspace.id == orphan.id
+        assert dump(app) == taken
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
