@@ -87,7 +87,7 @@ def take(
         dump[part.name] = codec.dump(backend_state, tenant) if known else None
         found = found or known
     if not found:
-        raise UnknownTenant(f"no {provider or 'provider'} tenant {tenant!r}")
+        raise UnknownTenant(f"no tenant {tenant!r} in {provider or 'any provider'}")
     if provider is None and tenant is None:
         # Last: a long block of stream states, after what a person reads the dump for.
         dump["rng"] = state.rng.dump()
