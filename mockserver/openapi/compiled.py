@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from mockserver.errors import RequestInvalid, Violation
+from mockserver.errors import MalformedBody, RequestInvalid, Violation
 from mockserver.openapi.loader import HTTP_METHODS, Operation, Spec
 from mockserver.openapi.messages import describe
 from mockserver.openapi.schemas import Direction, convert, definitions
@@ -147,9 +147,17 @@ class CompiledValidator:
             return None
         assert op.body_validator is not None
         body_validator = op.body_validator.get()
-        if not body_validator.is_valid(document):
-            for error in _first_errors(body_validator, document):
-                violations.extend(_violations("body", tuple(error.instance_path), error))
+        try:
+            if not body_validator.is_valid(document):
+                for error in _first_errors(body_validator, document):
+                    violations.extend(_violations("body", tuple(error.instance_path), error))
+        except ValueError as exc:
+            # jsonschema-rs cannot report on a document nested deeper than its recursion
+            # limit (about 255 levels), far below the JSON parser's (1024): the same answer
+            # as a document too deep to parse, not a 500.
+            if "recursion limit" not in str(exc).lower():
+                raise
+            raise MalformedBody("depth limit exceeded: nested too deeply to validate") from None
         return document
 
     def _compile(
