@@ -125,7 +125,7 @@ class CompiledValidator:
         if op.body_validator is not None:
             body = self._body(op, incoming, violations)
         if violations:
-            raise RequestInvalid(_unique(violations))
+            raise RequestInvalid(_unique(violations)[:MAX_ERRORS])
         return Validated(path=values["path"], query=values["query"], body=body)
 
     def response(
