@@ -113,8 +113,21 @@ def _field_error(violation: Violation) -> dict[str, Any]:
         "code": FIELD_CODES.get(violation.keyword, "INVALID_VALUE"),
     }
     if violation.value is not None and not isinstance(violation.value, dict | list):
-        item["value"] = violation.value
+        item["value"] = _echoed(violation.value)
     return item
+
+
+# The integers a JSON encoder (orjson) writes: a query parameter such as
+# limit=99999999999999999999999 casts to an int beyond them.
+_ENCODABLE_INTS = range(-(2**63), 2**64)
+
+
+def _echoed(value: Any) -> Any:
+    """The offending value as the reply echoes it: an integer too large to encode is
+    echoed as the digits the client sent."""
+    if isinstance(value, int) and value not in _ENCODABLE_INTS:
+        return str(value)
+    return value
 
 
 def _fields(error: MockError) -> dict[str, Any]:
