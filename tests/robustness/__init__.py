@@ -1,0 +1,1 @@
+"""Robustness: bad input of every kind, and concurrent clients racing for the same state."""
