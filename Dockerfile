@@ -2,7 +2,7 @@
 #
 #   docker build -t numbers-mock .
 #   docker run --rm -p 8080:8080 numbers-mock
-#   docker run --rm -p 8080:8080 -v ./my-scenario.yaml:/scenarios/my.yaml:ro \
+#   docker run --rm -p 8080:8080 -v "$PWD/my-scenario.yaml:/scenarios/my.yaml:ro" \
 #     -e MOCKSERVER_FIXTURES=/scenarios/my.yaml numbers-mock
 #
 # Every setting is a MOCKSERVER_* variable (README.md#configuration); flags after the image
