@@ -29,6 +29,10 @@ _HELP = {
     "validate_responses": "check every response against the spec: true or false (default true)",
     "max_body_bytes": "largest request body accepted, in bytes (default 1048576)",
     "validator": "compiled (default) or openapi-core (the slower reference)",
+    "clock": "system (default: runs with the wall clock) or manual (frozen until moved "
+    "through /_mock/clock)",
+    "clock_start": "the clock's time at start, ISO 8601 with offset (default: now)",
+    "journal_size": "requests the journal keeps, newest first (default 1000)",
 }
 
 

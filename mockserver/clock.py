@@ -1,9 +1,17 @@
-"""Injected time: every `now` in the mock comes from a Clock (DESIGN.md, decision 5)."""
+"""Injected time: every `now` in the mock comes from a Clock (DESIGN.md, decision 5).
+
+One clock type with two starting modes: `SystemClock` runs with the wall clock (plus an
+offset, so a running server can still be moved forward), `ManualClock` stands still until
+told to move (tests, `--clock manual`). The control plane can freeze a running clock and
+let a frozen one run again from where it stands.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
+
+Mode = Literal["system", "manual"]
 
 
 class Clock(Protocol):
@@ -23,53 +31,85 @@ class Resettable(Protocol):
     def reset_to(self, when: datetime) -> datetime: ...
 
 
-class SystemClock:
-    """Wall-clock time, plus an offset so a running server can still be moved forward."""
+class MockClock:
+    __slots__ = ("_frozen_at", "_offset", "mode")
 
-    __slots__ = ("_offset",)
+    def __init__(self, mode: Mode, start: datetime | None, frozen: bool) -> None:
+        self.mode: Mode = mode
+        self._offset = timedelta(0) if start is None else _aware(start) - datetime.now(UTC)
+        self._frozen_at: datetime | None = None
+        if frozen:
+            self._frozen_at = _aware(start) if start is not None else _wall_second()
 
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
 
     def now(self) -> datetime:
+        if self._frozen_at is not None:
+            return self._frozen_at
         return datetime.now(UTC) + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
         _check_forward(delta)
-        self._offset += delta
+        if self._frozen_at is not None:
+            self._frozen_at += delta
+        else:
+            self._offset += delta
+        return self.now()
+
+    def set(self, when: datetime) -> datetime:
+        """Jump forward to `when` (a time before now is refused, as by `advance`)."""
+        return self.advance(_aware(when) - self.now())
+
+    def freeze(self) -> datetime:
+        if self._frozen_at is None:
+            self._frozen_at = self.now()
+        return self._frozen_at
+
+    def unfreeze(self) -> datetime:
+        """Run again from the frozen time, without a jump."""
+        if self._frozen_at is not None:
+            self._offset = self._frozen_at - datetime.now(UTC)
+            self._frozen_at = None
         return self.now()
 
     def reset_to(self, when: datetime) -> datetime:
-        """Shift the offset so that now is `when`, even in the past: for restoring a state
-        dump only (its lifecycles are consistent with its own time); `advance` stays
-        forward-only."""
-        self._offset = _aware(when) - datetime.now(UTC)
+        """Set the time, even backwards: for restoring a state dump only (its lifecycles
+        are consistent with its own time); `advance` and `set` stay forward-only."""
+        when = _aware(when)
+        if self._frozen_at is not None:
+            self._frozen_at = when
+        else:
+            self._offset = when - datetime.now(UTC)
         return self.now()
 
 
-class ManualClock:
-    """A clock that stands still until told to move: tests advance it instead of sleeping."""
+class SystemClock(MockClock):
+    """Wall-clock time (from `start`, if given), running."""
 
-    __slots__ = ("_now",)
+    __slots__ = ()
 
     def __init__(self, start: datetime | None = None) -> None:
-        start = start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-        if start.tzinfo is None:
-            raise ValueError("ManualClock needs a timezone-aware start time")
-        self._now = start.astimezone(UTC)
+        super().__init__("system", start, frozen=False)
 
-    def now(self) -> datetime:
-        return self._now
 
-    def advance(self, delta: timedelta) -> datetime:
-        _check_forward(delta)
-        self._now += delta
-        return self._now
+class ManualClock(MockClock):
+    """A clock that stands still until told to move: tests advance it instead of sleeping."""
 
-    def reset_to(self, when: datetime) -> datetime:
-        """Set the time, even backwards: for restoring a state dump only (see SystemClock)."""
-        self._now = _aware(when)
-        return self._now
+    __slots__ = ()
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__("manual", start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC), frozen=True)
+
+
+def manual_from_now() -> ManualClock:
+    """`--clock manual` without a start time: frozen at the current second."""
+    return ManualClock(_wall_second())
+
+
+def _wall_second() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _aware(when: datetime) -> datetime:

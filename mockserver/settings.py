@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,29 @@ def parse_validator(raw: str) -> str:
     return lowered
 
 
+CLOCK_MODES = ("system", "manual")
+
+
+def parse_clock(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in CLOCK_MODES:
+        raise SettingError(
+            f"{raw!r} is not a clock mode (system: runs with the wall clock; manual: starts "
+            "frozen and moves only through /_mock/clock)"
+        )
+    return lowered
+
+
+def parse_time(raw: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingError(f"{raw!r} is not an ISO 8601 time (e.g. 2026-03-01T10:00:00Z)") from None
+    if when.tzinfo is None:
+        raise SettingError(f"{raw!r} needs a UTC offset (e.g. 2026-03-01T10:00:00Z)")
+    return when.astimezone(UTC)
+
+
 def parse_host(raw: str) -> str:
     if not raw.strip():
         raise SettingError("the host must not be empty")
@@ -88,6 +112,10 @@ class Settings:
     max_body_bytes: int = ONE_MIB
     # compiled (jsonschema-rs, the default) or openapi-core (the reference, ~50x slower).
     validator: str = "compiled"
+    # system (wall-clock time) or manual (frozen until moved through /_mock/clock).
+    clock: str = "system"
+    clock_start: datetime | None = None  # None: now
+    journal_size: int = 1000  # requests the journal keeps (a ring buffer)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +141,9 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "validate_responses": parse_bool,
     "max_body_bytes": parse_positive_int,
     "validator": parse_validator,
+    "clock": parse_clock,
+    "clock_start": parse_time,
+    "journal_size": parse_positive_int,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

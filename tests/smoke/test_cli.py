@@ -59,6 +59,13 @@ def test_port_zero_prints_one_readiness_line_and_serves() -> None:
         (["--log-level", "loud"], {}, "mockserver: error: --log-level: 'loud' is not a log level"),
         (["--fixtures", "/nonexistent.yaml"], {}, "mockserver: error: cannot read fixtures file"),
         (["--seed"], {}, "mockserver: error: argument --seed: expected one argument"),
+        (["--clock", "lunar"], {}, "mockserver: error: --clock: 'lunar' is not a clock mode"),
+        (
+            [],
+            {"MOCKSERVER_CLOCK_START": "2026-03-01T10:00:00"},
+            "mockserver: error: MOCKSERVER_CLOCK_START: '2026-03-01T10:00:00' needs a UTC offset",
+        ),
+        (["--journal-size", "0"], {}, "mockserver: error: --journal-size: '0' must be a positive"),
     ],
 )
 def test_bad_settings_exit_2_with_one_line(
@@ -79,6 +86,28 @@ def test_an_invalid_fixtures_file_names_its_line(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=20)
     assert process.returncode == 2
     assert re.match(rf"mockserver: error: {re.escape(str(scenario))}:2: bird: ", err), err
+
+
+def test_a_manual_clock_starts_frozen_where_it_is_told() -> None:
+    process = start(
+        "--port", "0", "--log-level", "warning", "--clock", "manual",
+        env={"MOCKSERVER_CLOCK_START": "2026-03-01T10:00:00Z", "MOCKSERVER_JOURNAL_SIZE": "5"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        match = READY.match(process.stdout.readline())
+        assert match
+        base = match.group(1)
+        clock = httpx.get(f"{base}/_mock/clock", timeout=10).json()
+        assert clock == {"now": "2026-03-01T10:00:00Z", "mode": "manual", "frozen": True}
+        for _ in range(7):
+            httpx.get(f"{base}/nowhere", timeout=10)
+        journal = httpx.get(f"{base}/_mock/journal", timeout=10).json()
+        assert (len(journal["entries"]), journal["recorded"]) == (5, 7)
+        assert httpx.get(f"{base}/_mock/clock", timeout=10).json()["now"] == clock["now"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=20)
 
 
 def test_flags_win_over_environment() -> None:
