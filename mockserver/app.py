@@ -10,9 +10,11 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from mockserver.clock import Clock, SystemClock
-from mockserver.control import handlers as control
+from mockserver import control, snapshot
+from mockserver.clock import Clock, ManualClock, MockClock, SystemClock, manual_from_now
 from mockserver.errors import ContractBroken
+from mockserver.faults import Faults
+from mockserver.journal import Journal
 from mockserver.openapi.compiled import CompiledValidator
 from mockserver.openapi.edge import Edge, Site
 from mockserver.openapi.loader import Spec, load_spec
@@ -38,7 +40,11 @@ class MockState:
     rng: Rng
     scenario: Scenario
     providers: list[Provider]
-    specs: Mapping[str, Mapping[str, Any]]  # by provider name, as written in specs/
+    specs: Mapping[str, Mapping[str, Any]]  # by name (bird, vobiz, control), as in specs/
+    journal: Journal
+    faults: Faults
+    # The state dump as seeded, which a full reset restores.
+    initial: Mapping[str, Any] = field(default_factory=dict)
     # Responses that broke the spec (bugs in the mock); tests assert this stays empty.
     failures: list[ContractBroken] = field(default_factory=list)
 
@@ -53,7 +59,7 @@ def create_app(
     from mockserver import __version__
 
     settings = settings or Settings.from_env()
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings)
     scenario = scenario or load_scenario(settings.fixtures)
     rng = Rng(settings.seed)
     providers = [bird.provider(scenario, clock, rng), vobiz.provider(scenario, clock, rng)]
@@ -66,19 +72,33 @@ def create_app(
         scenario=scenario,
         providers=providers,
         specs={site.provider.name: site.spec.document for site in sites},
+        journal=Journal(settings.journal_size),
+        faults=Faults(rng.stream("faults")),
     )
+    state.initial = snapshot.take(state)
+    control_site = _site(control.provider(state), settings.validator)
+    state.specs = {**state.specs, "control": control_site.spec.document}
     edge = Middleware(
         Edge,
-        sites=sites,
+        sites=[*sites, control_site],
         clock=clock,
         request_ids=rng.stream("request-ids"),
         validate_responses=settings.validate_responses,
         max_body_bytes=settings.max_body_bytes,
         failures=state.failures,
+        journal=state.journal,
+        faults=state.faults,
     )
-    app = Starlette(routes=control.routes(), middleware=[edge])
+    app = Starlette(middleware=[edge])
     app.state.mock = state
     return app
+
+
+def clock_for(settings: Settings) -> MockClock:
+    """--clock system runs with the wall clock; manual starts frozen (at --clock-start)."""
+    if settings.clock == "manual":
+        return ManualClock(settings.clock_start) if settings.clock_start else manual_from_now()
+    return SystemClock(settings.clock_start)
 
 
 def _site(provider: Provider, validator: str) -> Site:

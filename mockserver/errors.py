@@ -7,6 +7,7 @@ Each provider maps these to its own status, code and body in one table
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,8 +77,11 @@ class InsufficientFunds(MockError):
 
     required: Money
     available: Money
+    declined: bool = False  # forced by an outcome rule, whatever the balance
 
     def __str__(self) -> str:
+        if self.declined:
+            return f"payment of {self.required} declined (an outcome rule of the mock)"
         return f"insufficient funds: {self.required} required, {self.available} available"
 
 
@@ -113,6 +117,26 @@ class Forbidden(MockError):
 
     def __str__(self) -> str:
         return self.message
+
+
+@dataclass
+class Injected(MockError):
+    """An error status forced by a fault (control plane), in the provider's dialect."""
+
+    status: int
+    message: str | None = None
+    code: str | None = None  # None: the provider's code for the status
+
+    def __str__(self) -> str:
+        return self.message or f"Injected fault: HTTP {self.status} {self.phrase}"
+
+    @property
+    def phrase(self) -> str:
+        """The status's reason phrase ("Service Unavailable"), "Error" for unassigned codes."""
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return "Error"
 
 
 # --- raised by the validating edge, before or after a handler runs -------------------

@@ -22,13 +22,15 @@ class Call(Generic[P]):
     query: Mapping[str, Any]
     body: Any
     request_id: str
+    base_url: str = ""  # scheme://host[:port] as the client addressed the mock
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int
-    body: Any = None  # JSON-ready; None means no body (204)
+    body: Any = None  # JSON-ready (text for a non-JSON media type); None means no body (204)
     headers: tuple[tuple[str, str], ...] = field(default=())
+    media_type: str = "application/json"
 
 
 Handler = Callable[[Call[Any]], Reply]

@@ -305,6 +305,9 @@ async def test_references_are_restored_as_shared_objects(scenario: Path) -> None
         assert due.account is account
     for order in account.orders.values():
         assert order.number is vobiz.inventory.get(order.number.id)
+    # The OTP oracle's record holds the account's current verification itself.
+    for phone in (PHONE, PHONE2):
+        assert vobiz.sent_codes[phone][-1].verification is account.verifications[phone]
 
 
 async def test_a_workspace_only_a_pending_effect_reaches_survives(scenario: Path) -> None:

@@ -1,1 +1,39 @@
-"""The control plane under /_mock/: health and the served specs (DESIGN.md, decision 8)."""
+"""The control plane (/_mock/): the mock's own API, served and validated like a provider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from mockserver.control import errors
+from mockserver.control.backend import ControlBackend
+from mockserver.control.handlers import HANDLERS
+from mockserver.providers.base import Provider
+
+if TYPE_CHECKING:
+    from mockserver.app import MockState
+
+PREFIX = "/_mock/"
+
+
+def provider(mock: MockState) -> Provider:
+    backend = ControlBackend(mock)
+    return Provider(
+        name="control",
+        spec_file="control.yaml",
+        path_prefixes=(PREFIX,),
+        handlers=HANDLERS.bind(backend),
+        authenticate=_nobody,
+        render_error=errors.render,
+        backend=backend,
+        tenant_of=_no_tenant,
+        journaled=False,
+    )
+
+
+def _nobody(headers: Mapping[str, str]) -> None:
+    """No authentication: the control plane is for the tests that run the mock."""
+
+
+def _no_tenant(principal: Any, path: Mapping[str, str]) -> None:
+    return None

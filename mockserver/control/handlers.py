@@ -1,71 +1,226 @@
-"""/_mock/ endpoints. They are the mock's own API: JSON in and out, no provider auth."""
+"""HTTP handlers of the control plane, one per operationId of specs/control.yaml.
+
+Thin, like the providers': read the validated call, run a use case (backend.py), render
+(wire.py). Errors become problem+json (errors.py).
+"""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 import yaml
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from mockserver.openapi.edge import CONTROL_PREFIX
+from mockserver import snapshot
+from mockserver.control import wire
+from mockserver.control.backend import ControlBackend
+from mockserver.errors import Conflict, Invalid, NotFound
+from mockserver.exchange import Call, Handlers, Reply
+from mockserver.journal import Query
 
-if TYPE_CHECKING:
-    from mockserver.app import MockState
-
+HANDLERS: Handlers[ControlBackend, None] = Handlers()
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def routes() -> list[Route]:
-    return [
-        Route(f"{CONTROL_PREFIX}/health", health, methods=["GET"]),
-        Route(f"{CONTROL_PREFIX}/specs/{{name}}.{{fmt}}", served_spec, methods=["GET"]),
-    ]
+def _ok(body: Any, status: int = 200) -> Reply:
+    return Reply(status, body)
 
 
-def _state(request: Request) -> MockState:
-    return request.app.state.mock  # type: ignore[no-any-return]
-
-
-async def health(request: Request) -> Response:
-    state = _state(request)
-    return JSONResponse(
+@HANDLERS.operation("getHealth")
+def get_health(control: ControlBackend, call: Call[None]) -> Reply:
+    mock = control.mock
+    return _ok(
         {
             "status": "ok",
-            "version": state.version,
-            "scenario": state.scenario.name,
-            "seed": state.settings.seed,
-            "time": state.clock.now().isoformat(),
-            "providers": [provider.name for provider in state.providers],
-            "specs": {
-                provider.name: f"{CONTROL_PREFIX}/specs/{provider.name}.json"
-                for provider in state.providers
-            },
+            "version": mock.version,
+            "scenario": mock.scenario.name,
+            "seed": mock.settings.seed,
+            "time": wire.when(mock.clock.now()),
+            "clock": wire.clock(control.clock),
+            "providers": [provider.name for provider in mock.providers],
+            "specs": {name: f"/_mock/specs/{name}.json" for name in mock.specs},
         }
     )
 
 
-async def served_spec(request: Request) -> Response:
-    """A provider's spec with `servers` pointing at this mock, so tools work unedited
-    (`schemathesis run http://localhost:8080/_mock/specs/bird.json`)."""
-    state = _state(request)
-    name, fmt = request.path_params["name"], request.path_params["fmt"]
-    document = state.specs.get(name)
-    if document is None or fmt not in ("json", "yaml"):
-        known = ", ".join(f"{n}.json, {n}.yaml" for n in state.specs)
-        return JSONResponse(
-            {"title": "Not Found", "status": 404, "detail": f"No spec {name}.{fmt}; have {known}"},
-            status_code=404,
-            media_type="application/problem+json",
-        )
-    served: dict[str, Any] = {**document, "servers": [{"url": _base_url(request)}]}
+@HANDLERS.operation("getSpec")
+def get_spec(control: ControlBackend, call: Call[None]) -> Reply:
+    """A spec with `servers` pointing at this mock, so tools work unedited."""
+    name, fmt = str(call.path["file"]).rsplit(".", 1)
+    document = control.mock.specs.get(name)
+    if document is None:
+        have = ", ".join(f"{n}.json, {n}.yaml" for n in control.mock.specs)
+        raise NotFound("Spec", name, f"No spec {name}.{fmt}; have {have}")
+    served: dict[str, Any] = {**document, "servers": [{"url": call.base_url}]}
     if fmt == "json":
-        return Response(json.dumps(served, ensure_ascii=False), media_type="application/json")
+        return Reply(200, served)
     text = yaml.dump(served, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
-    return Response(text, media_type="application/yaml")
+    return Reply(200, text, media_type="application/yaml")
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+@HANDLERS.operation("reset")
+def reset(control: ControlBackend, call: Call[None]) -> Reply:
+    body = call.body or {}
+    provider, tenant = body.get("provider"), body.get("tenant")
+    if (provider is None) != (tenant is None):
+        raise Invalid(
+            "Reset one tenant with both `provider` and `tenant`, or everything with neither",
+            {"/tenant" if tenant is None else "/provider": ["required with the other"]},
+        )
+    if provider is None or tenant is None:
+        control.reset_all()
+        return _ok({"reset": "all"})
+    control.reset_tenant(provider, tenant)
+    return _ok({"reset": "tenant", "provider": provider, "tenant": tenant})
+
+
+@HANDLERS.operation("getState")
+def get_state(control: ControlBackend, call: Call[None]) -> Reply:
+    provider, tenant = call.query.get("provider"), call.query.get("tenant")
+    if tenant is not None and provider is None:
+        raise Invalid("`tenant` needs `provider`", {"/provider": ["required with tenant"]})
+    control.now()
+    try:
+        return _ok(snapshot.take(control.mock, provider, tenant))
+    except snapshot.UnknownTenant as error:
+        raise NotFound("Tenant", str(tenant), str(error)) from None
+
+
+@HANDLERS.operation("putState")
+def put_state(control: ControlBackend, call: Call[None]) -> Reply:
+    try:
+        snapshot.restore(control.mock, call.body)
+    except snapshot.SnapshotError as error:
+        raise Conflict(str(error), code="dump-not-restorable") from None
+    return _ok(wire.clock(control.clock))
+
+
+@HANDLERS.operation("getClock")
+def get_clock(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok(wire.clock(control.clock))
+
+
+@HANDLERS.operation("setClock")
+def set_clock(control: ControlBackend, call: Call[None]) -> Reply:
+    raw = str(call.body["now"])
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise Invalid(
+            f"{raw!r} is not a date-time with a UTC offset",
+            {"/now": ["expected e.g. 2026-03-01T10:00:00Z"]},
+        )
+    return _ok(wire.clock(control.set_time(when)))
+
+
+@HANDLERS.operation("advanceClock")
+def advance_clock(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok(wire.clock(control.advance(float(call.body["seconds"]))))
+
+
+@HANDLERS.operation("freezeClock")
+def freeze_clock(control: ControlBackend, call: Call[None]) -> Reply:
+    control.clock.freeze()
+    return _ok(wire.clock(control.clock))
+
+
+@HANDLERS.operation("unfreezeClock")
+def unfreeze_clock(control: ControlBackend, call: Call[None]) -> Reply:
+    control.clock.unfreeze()
+    return _ok(wire.clock(control.clock))
+
+
+@HANDLERS.operation("listWallets")
+def list_wallets(control: ControlBackend, call: Call[None]) -> Reply:
+    views = control.wallets(call.query.get("provider"), call.query.get("tenant"))
+    return _ok({"wallets": [wire.wallet(view) for view in views]})
+
+
+@HANDLERS.operation("setWallet")
+def set_wallet(control: ControlBackend, call: Call[None]) -> Reply:
+    path = call.path
+    view = control.set_wallet(
+        path["provider"], path["tenant"], path["currency"], str(call.body["balance"])
+    )
+    return _ok(wire.wallet(view))
+
+
+@HANDLERS.operation("listRules")
+def list_rules(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok({"rules": [wire.rule(view) for view in control.rules()]})
+
+
+@HANDLERS.operation("addRule")
+def add_rule(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok(wire.rule(control.add_rule(call.body)), 201)
+
+
+@HANDLERS.operation("clearRules")
+def clear_rules(control: ControlBackend, call: Call[None]) -> Reply:
+    control.clear_rules()
+    return Reply(204)
+
+
+@HANDLERS.operation("deleteRule")
+def delete_rule(control: ControlBackend, call: Call[None]) -> Reply:
+    control.delete_rule(call.path["ruleId"])
+    return Reply(204)
+
+
+@HANDLERS.operation("listOtpCodes")
+def list_otp_codes(control: ControlBackend, call: Call[None]) -> Reply:
+    phone = call.query["phone_number"]
+    codes = [wire.sent_code(sent, control.code_status(sent)) for sent in control.sent_codes(phone)]
+    return _ok({"phone_number": phone, "codes": codes})
+
+
+@HANDLERS.operation("listFaults")
+def list_faults(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok({"faults": [wire.fault(fault) for fault in control.mock.faults.all()]})
+
+
+@HANDLERS.operation("addFault")
+def add_fault(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok({"faults": [wire.fault(fault) for fault in control.add_faults(call.body)]}, 201)
+
+
+@HANDLERS.operation("clearFaults")
+def clear_faults(control: ControlBackend, call: Call[None]) -> Reply:
+    control.mock.faults.clear()
+    return Reply(204)
+
+
+@HANDLERS.operation("deleteFault")
+def delete_fault(control: ControlBackend, call: Call[None]) -> Reply:
+    control.delete_fault(call.path["faultId"])
+    return Reply(204)
+
+
+@HANDLERS.operation("listJournal")
+def list_journal(control: ControlBackend, call: Call[None]) -> Reply:
+    q = call.query
+    query = Query(
+        path=q.get("path"),
+        method=q.get("method"),
+        provider=q.get("provider"),
+        tenant=q.get("tenant"),
+        status=q.get("status"),
+        request_id=q.get("requestId"),
+    )
+    entries = control.journal(query, int(q.get("limit", 100)))
+    journal = control.mock.journal
+    return _ok(
+        {
+            "entries": [wire.journal_entry(entry) for entry in entries],
+            "capacity": journal.capacity,
+            "recorded": journal.recorded,
+        }
+    )
+
+
+@HANDLERS.operation("clearJournal")
+def clear_journal(control: ControlBackend, call: Call[None]) -> Reply:
+    control.mock.journal.clear()
+    return Reply(204)

@@ -44,7 +44,8 @@ class PageTokens:
     def read(self, scope: str, token: str, *, field: str = ".pageToken") -> Position:
         """The position a token points after; raises Invalid (422) if it is not ours."""
         body, _, signature = token.partition(".")
-        if not hmac.compare_digest(signature, self._sign(body)):
+        # Bytes: compare_digest refuses non-ASCII str, and a token is the caller's text.
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             raise _invalid(field, "the page token is malformed or was tampered with")
         try:
             digest, position = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

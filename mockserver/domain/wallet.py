@@ -47,3 +47,13 @@ class Wallet:
     def credit(self, amount: Money, *, at: datetime, reference: str, description: str) -> None:
         self.balance = self.balance + amount
         self.entries.append(LedgerEntry(at, "credit", amount, self.balance, reference, description))
+
+    def adjust_to(self, balance: Money, *, at: datetime, reference: str) -> None:
+        """Set the balance, booking the difference as an adjustment so the ledger still adds
+        up (the control plane's "set balance")."""
+        difference = balance - self.balance
+        description = f"Adjustment to {balance}"
+        if difference.is_negative():
+            self.debit(self.balance - balance, at=at, reference=reference, description=description)
+        elif difference.amount:
+            self.credit(difference, at=at, reference=reference, description=description)

@@ -67,7 +67,7 @@ class _Header:
 
 @dataclass(frozen=True, slots=True)
 class _Response:
-    validator: _Lazy | None  # None when the response has no JSON content
+    bodies: Mapping[str, _Lazy]  # by media type; empty when the response declares no content
     headers: tuple[_Header, ...]
 
 
@@ -99,7 +99,7 @@ class CompiledValidator:
             for lazy in (
                 op.param_validator,
                 op.body_validator,
-                *(r.validator for r in op.responses.values()),
+                *(v for r in op.responses.values() for v in r.bodies.values()),
                 *(h.validator for r in op.responses.values() for h in r.headers),
             )
             if lazy is not None
@@ -129,14 +129,25 @@ class CompiledValidator:
         return Validated(path=values["path"], query=values["query"], body=body)
 
     def response(
-        self, incoming: Incoming, status: int, body: Any, headers: Sequence[tuple[str, str]]
+        self,
+        incoming: Incoming,
+        status: int,
+        body: Any,
+        headers: Sequence[tuple[str, str]],
+        media_type: str = "application/json",
     ) -> list[str]:
         op = self._operations[_key(incoming.operation)]
         response = op.responses.get(str(status)) or op.responses.get("default")
         if response is None:
             return [f"status {status} is not documented for {incoming.operation.operation_id}"]
-        validator = response.validator
-        problems = [] if validator is None else _body_problems(validator.get(), body)
+        problems = []
+        if response.bodies and body is not None:
+            validator = response.bodies.get(media_type)
+            if validator is None:
+                declared = ", ".join(response.bodies)
+                problems.append(f"media type {media_type} is not declared (declared: {declared})")
+            else:
+                problems = _body_problems(validator.get(), body)
         return problems + _header_problems(response.headers, headers)
 
     def _body(self, op: _Operation, incoming: Incoming, violations: list[Violation]) -> Any:
@@ -190,7 +201,11 @@ class CompiledValidator:
 
     def _response(self, document: Mapping[str, Any], response: Mapping[str, Any]) -> _Response:
         response = _resolve(document, response)
-        schema = response.get("content", {}).get("application/json", {}).get("schema")
+        bodies = {
+            media_type: _Lazy(self._compiler, content["schema"], "response")
+            for media_type, content in response.get("content", {}).items()
+            if "schema" in content
+        }
         headers = []
         for name, header in response.get("headers", {}).items():
             header = _resolve(document, header)
@@ -203,8 +218,7 @@ class CompiledValidator:
                     validator=_Lazy(self._compiler, header_schema, "response"),
                 )
             )
-        validator = None if schema is None else _Lazy(self._compiler, schema, "response")
-        return _Response(validator, tuple(headers))
+        return _Response(bodies, tuple(headers))
 
 
 class _Compiler:

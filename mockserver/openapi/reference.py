@@ -67,10 +67,20 @@ class OpenAPICoreValidator:
         return Validated(path=dict(params.path), query=dict(params.query), body=result.body)
 
     def response(
-        self, incoming: Incoming, status: int, body: Any, headers: Sequence[tuple[str, str]]
+        self,
+        incoming: Incoming,
+        status: int,
+        body: Any,
+        headers: Sequence[tuple[str, str]],
+        media_type: str = "application/json",
     ) -> list[str]:
-        payload = None if body is None else json.dumps(body).encode()
-        response = _CoreResponse(status, payload, headers)
+        if body is None:
+            payload = None
+        elif media_type.endswith("json"):
+            payload = json.dumps(body).encode()
+        else:
+            payload = str(body).encode()
+        response = _CoreResponse(status, payload, headers, media_type)
         errors = self._responses.iter_errors(_CoreRequest(incoming), response)
         return [problem for error in errors for problem in _response_problems(error)]
 
@@ -95,10 +105,12 @@ class _CoreRequest:
 
 
 class _CoreResponse:
-    def __init__(self, status: int, body: bytes | None, headers: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self, status: int, body: bytes | None, headers: Sequence[tuple[str, str]], media_type: str
+    ) -> None:
         self.status_code = status
         self.data = body
-        self.content_type = "application/json" if body is not None else ""
+        self.content_type = media_type if body is not None else ""
         self.headers = Headers(list(headers))
 
 

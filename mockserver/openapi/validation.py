@@ -46,7 +46,13 @@ class SpecValidator(Protocol):
         ...
 
     def response(
-        self, incoming: Incoming, status: int, body: Any, headers: Sequence[tuple[str, str]]
+        self,
+        incoming: Incoming,
+        status: int,
+        body: Any,
+        headers: Sequence[tuple[str, str]],
+        media_type: str = "application/json",
     ) -> list[str]:
-        """Why a response (its JSON-ready body, None for none) breaks the spec; empty if not."""
+        """Why a response (its JSON-ready body, None for none; text for a non-JSON media
+        type) breaks the spec; empty if not."""
         ...

@@ -29,3 +29,7 @@ class Provider:
     authenticate: Callable[[Mapping[str, str]], Any]
     render_error: Callable[[MockError, ErrorContext], Reply]
     backend: Any
+    # Who a request speaks for, for the journal, faults and rate limits: a Bird workspace (or
+    # organization) id, a Vobiz auth id. From the principal and the path parameters.
+    tenant_of: Callable[[Any, Mapping[str, str]], str | None]
+    journaled: bool = True  # the control plane's own requests are not

@@ -10,6 +10,7 @@ import yaml
 from openapi_spec_validator import validate
 
 from mockserver.app import BindingError, check_binding
+from mockserver.control.handlers import HANDLERS as CONTROL_HANDLERS
 from mockserver.openapi.loader import HTTP_METHODS, load_spec
 from mockserver.providers.base import Provider
 from mockserver.providers.bird.handlers import HANDLERS as BIRD_HANDLERS
@@ -17,7 +18,9 @@ from mockserver.providers.vobiz.handlers import HANDLERS as VOBIZ_HANDLERS
 from mockserver.resources import spec_file
 
 SPECS = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml"}
-HANDLERS = {"bird": BIRD_HANDLERS, "vobiz": VOBIZ_HANDLERS}
+# The control plane's spec is the mock's own: valid and bound, but it cites no provider.
+ALL_SPECS = {**SPECS, "control": "control.yaml"}
+HANDLERS = {"bird": BIRD_HANDLERS, "vobiz": VOBIZ_HANDLERS, "control": CONTROL_HANDLERS}
 NOTE_KINDS = ("documented", "mended", "invented", "extension")
 # Operations the providers do not document, which the mock adds: each must say so.
 NOT_DOCUMENTED = {
@@ -31,7 +34,7 @@ NOT_DOCUMENTED = {
 
 
 def document(name: str) -> dict[str, Any]:
-    with spec_file(SPECS[name]).open() as handle:
+    with spec_file(ALL_SPECS[name]).open() as handle:
         return yaml.safe_load(handle)  # type: ignore[no-any-return]
 
 
@@ -47,7 +50,7 @@ def notes(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from notes(value, f"{path}/{index}")
 
 
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", ALL_SPECS)
 def test_the_spec_is_valid_openapi(name: str) -> None:
     validate(document(name))
 
@@ -73,9 +76,9 @@ def test_every_note_names_its_kind(name: str) -> None:
         assert text.startswith(NOTE_KINDS), f"{path}: {text!r}"
 
 
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", ALL_SPECS)
 def test_operations_and_handlers_match_one_to_one(name: str) -> None:
-    spec = load_spec(name, spec_file(SPECS[name]))
+    spec = load_spec(name, spec_file(ALL_SPECS[name]))
     assert {op.operation_id for op in spec.operations} == HANDLERS[name].operation_ids()
 
 
@@ -85,8 +88,15 @@ def test_a_missing_handler_or_operation_stops_the_app() -> None:
     del handlers["createWorkspaceLongCodeNumbers"]
     handlers["buyEverything"] = lambda call: None
     provider = Provider(
-        "bird", SPECS["bird"], (), handlers, lambda h: None, lambda e, c: None, None
-    )  # type: ignore[arg-type,return-value]
+        "bird",
+        SPECS["bird"],
+        (),
+        handlers,  # type: ignore[arg-type]
+        lambda h: None,
+        lambda e, c: None,  # type: ignore[arg-type,return-value]
+        None,
+        lambda principal, path: None,
+    )
     with pytest.raises(BindingError, match="createWorkspaceLongCodeNumbers.*buyEverything"):
         check_binding(spec, provider)
 

@@ -24,6 +24,12 @@ class BirdPrincipal:
     credential: str
 
     @property
+    def key(self) -> str:
+        """The credential as one string: page tokens are bound to it, so a token handed
+        to another caller is refused."""
+        return f"{self.scheme} {self.credential}"
+
+    @property
     def is_user(self) -> bool:
         """A user's dashboard token: Bird requires reserved stock items when a user buys."""
         return self.scheme == "Bearer"
@@ -47,3 +53,9 @@ def authenticate(headers: Mapping[str, str]) -> BirdPrincipal:
             raise Unauthenticated("The bearer token is not a JWT (header.payload.signature)")
         return BirdPrincipal("Bearer", credential)
     raise Unauthenticated(f"Unsupported authorization scheme {scheme[:32]!r}: {_HINT}")
+
+
+def tenant_of(principal: BirdPrincipal | None, path: Mapping[str, str]) -> str | None:
+    """Bird's unit of isolation, wallets and rate limits is the workspace (the organization
+    for stock search)."""
+    return path.get("workspaceId") or path.get("organizationId")

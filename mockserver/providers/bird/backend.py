@@ -8,10 +8,13 @@ another; each starts with `now()`, which first applies every side effect that fe
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from datetime import datetime
 
 from mockserver.clock import Clock
 from mockserver.domain.pagination import PageTokens
+from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import NotFound, Unauthenticated
 from mockserver.providers.bird.auth import BirdPrincipal
@@ -34,6 +37,12 @@ class BirdBackend:
         self.stock = Stock(self)
         self.numbers = Numbers(self)
         self.endpoints = Endpoints(self)
+        # The scenario's workspaces as seeded, for resetting one of them.
+        self._pristine = {
+            workspace.id: copy.deepcopy(workspace)
+            for tenant in _unique(state.tenants.values())
+            for workspace in tenant.workspaces.values()
+        }
 
     def now(self) -> datetime:
         """The clock's now, with every side effect that fell due before it applied."""
@@ -66,6 +75,40 @@ class BirdBackend:
         if held is not None and held.holder is due.workspace and not held.holds(at):
             del self.state.reservations[due.subject_id]
 
+    def reset_workspace(self, workspace_id: str) -> int:
+        """Back to the scenario as loaded for this workspace (in every tenant that has one by
+        this id); a workspace an ad-hoc tenant opened is forgotten. Its numbers return to
+        stock, its reservations end, its pending effects and its rules are dropped. Other
+        workspaces are untouched. Returns how many workspaces were reset."""
+        now = self.now()
+        reset = 0
+        for tenant in _unique(self.state.tenants.values()):
+            workspace = tenant.workspaces.get(workspace_id)
+            if workspace is None:
+                continue
+            self._release(workspace, now)
+            pristine = self._pristine.get(workspace_id)
+            if tenant.ad_hoc or pristine is None:
+                del tenant.workspaces[workspace_id]
+            else:
+                tenant.workspaces[workspace_id] = copy.deepcopy(pristine)
+            reset += 1
+        for rule in self.state.rules:
+            if rule.scope == workspace_id:
+                self.state.rules.remove(rule.id)
+        return reset
+
+    def _release(self, workspace: Workspace, now: datetime) -> None:
+        for number in workspace.numbers.values():
+            if number.ended is None or number.ended.at > now:  # else refunded and restocked
+                self.state.inventory.give_back(number.item.id)
+        for item_id, held in list(self.state.reservations.items()):
+            if held.holder is workspace:
+                del self.state.reservations[item_id]
+        schedule = self.state.schedule
+        kept = [entry for entry in schedule.pending() if entry[2].workspace is not workspace]
+        self.state.schedule = Schedule.rebuilt(kept, schedule.next_seq)
+
     def tenant(self, principal: BirdPrincipal) -> Tenant:
         key = (principal.scheme, principal.credential)
         tenant = self.state.tenants.get(key)
@@ -97,6 +140,11 @@ class BirdBackend:
                 )
             tenant.organization_ids.add(organization_id)
         return tenant
+
+
+def _unique(tenants: Iterable[Tenant]) -> list[Tenant]:
+    """Each tenant once (several credentials may open the same tenant)."""
+    return list({id(tenant): tenant for tenant in tenants}.values())
 
 
 _EFFECTS = {

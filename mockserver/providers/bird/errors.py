@@ -15,6 +15,7 @@ from mockserver.errors import (
     Conflict,
     ContractBroken,
     Forbidden,
+    Injected,
     InsufficientFunds,
     Invalid,
     MalformedBody,
@@ -22,6 +23,7 @@ from mockserver.errors import (
     MockError,
     NotFound,
     PayloadTooLarge,
+    RateLimited,
     Rejected,
     RequestInvalid,
     RouteNotFound,
@@ -51,12 +53,15 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
     RequestInvalid: (422, "InvalidPayload"),
     Invalid: (422, "InvalidPayload"),
     MalformedBody: (422, "InvalidPayload"),
+    RateLimited: (429, "TooManyRequests"),
     ContractBroken: (500, "InternalError"),
 }
 
 
 def render(error: MockError, context: ErrorContext) -> Reply:
     status, code = STATUS.get(type(error), (500, "InternalError"))
+    if isinstance(error, Injected):  # a fault: the status it forces, a code in Bird's style
+        status, code = error.status, error.phrase.replace(" ", "").replace("-", "")
     body: dict[str, Any] = {"code": getattr(error, "code", None) or code, "message": str(error)}
     details = _DETAILS.get(type(error), _no_details)(error)
     if isinstance(error, RequestInvalid):
@@ -66,6 +71,8 @@ def render(error: MockError, context: ErrorContext) -> Reply:
     headers: tuple[tuple[str, str], ...] = ()
     if isinstance(error, MethodNotAllowed):
         headers = (("allow", ", ".join(error.allowed)),)
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        headers = (("retry-after", str(error.retry_after)),)
     return Reply(status, body, headers)
 
 

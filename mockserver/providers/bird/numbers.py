@@ -23,10 +23,11 @@ class NumberQuery:
     limit: int = 10
     page_token: str | None = None
 
-    def scope(self, workspace_id: str) -> str:
+    def scope(self, caller: str, workspace_id: str) -> str:
         return query_scope(
             [
                 "numbers",
+                caller,
                 workspace_id,
                 self.number_prefix,
                 sorted(set(self.countries)),
@@ -57,7 +58,7 @@ class Numbers:
             and (not providers or n.item.provider_id in providers)
         ]
         return self.bird.tokens.page_sorted(
-            query.scope(workspace_id),
+            query.scope(principal.key, workspace_id),
             numbers,
             _created,
             query.page_token,
@@ -85,7 +86,7 @@ class Numbers:
         self.bird.now()
         workspace = self.bird.workspace(principal, workspace_id)
         senders = list(workspace.alpha_senders.values())
-        scope = query_scope(["alpha", workspace_id, reverse])
+        scope = query_scope(["alpha", principal.key, workspace_id, reverse])
         return self.bird.tokens.page_sorted(scope, senders, _created, page_token, limit, reverse)
 
     def alpha(self, principal: BirdPrincipal, workspace_id: str, alpha_id: str) -> AlphaSender:

@@ -55,8 +55,9 @@ def knows(state: BirdState, tenant: str) -> bool:
 
 
 def dump(state: BirdState, tenant: str | None = None) -> dict[str, Any]:
-    """All of Bird's state or, with `tenant` (a credential without its scheme, or a
-    tenant's name), that tenant's part: no stock and no counters, for reading only."""
+    """All of Bird's state or, with `tenant` (a workspace id, as the control plane names
+    Bird tenants, a credential without its scheme, or a tenant's name), the part of the
+    tenant(s) it names: no stock and no counters, for reading only."""
     tenants = _unique(state.tenants.values()) if tenant is None else _matching(state, tenant)
     refs = _Refs(tenants)
     mine = {id(ws) for t in tenants for ws in t.workspaces.values()}
@@ -198,7 +199,7 @@ def _matching(state: BirdState, key: str) -> list[Tenant]:
     return _unique(
         tenant
         for (_, credential), tenant in state.tenants.items()
-        if key in (credential, tenant.name)
+        if key in (credential, tenant.name) or key in tenant.workspaces
     )
 
 

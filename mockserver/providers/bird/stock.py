@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from mockserver.domain.money import total
 from mockserver.domain.pagination import Page, query_scope
-from mockserver.errors import Conflict, Invalid, NotFound
+from mockserver.errors import Conflict, InsufficientFunds, Invalid, NotFound
 from mockserver.numbering import numbering_plans
 from mockserver.providers.bird.auth import BirdPrincipal
 from mockserver.providers.bird.lifecycles import order_timeline
@@ -42,11 +42,12 @@ class StockQuery:
     limit: int = 10
     page_token: str | None = None
 
-    def scope(self) -> str:
-        """What a page token is bound to: the filters, not the page size."""
+    def scope(self, caller: str) -> str:
+        """What a page token is bound to: the caller and the filters, not the page size."""
         return query_scope(
             [
                 "stock",
+                caller,
                 sorted(set(self.countries)),
                 sorted(set(self.types)),
                 sorted(set(self.features)),
@@ -66,7 +67,7 @@ class Stock:
         now = self.bird.now()
         self.bird.organization(principal, organization_id)
         ranges = self._stock_ranges(query)
-        after = self._stock_cursor(query)
+        after = self._stock_cursor(query, principal.key)
         types, features = set(query.types), set(query.features)
 
         def bucket(key: Hashable) -> bool:
@@ -84,7 +85,7 @@ class Stock:
         inventory = self.bird.state.inventory
         items, more = inventory.scan(ranges, accept, query.limit, after, bucket)
         key = (items[-1].country, items[-1].number) if items else ()
-        return self.bird.tokens.page(query.scope(), items, more, key)
+        return self.bird.tokens.page(query.scope(principal.key), items, more, key)
 
     def _stock_ranges(self, query: StockQuery) -> list[tuple[str, str]]:
         countries = sorted(set(query.countries)) or self.bird.state.inventory.countries()
@@ -112,10 +113,10 @@ class Stock:
             if country in plans
         ]
 
-    def _stock_cursor(self, query: StockQuery) -> tuple[str, str] | None:
+    def _stock_cursor(self, query: StockQuery, caller: str) -> tuple[str, str] | None:
         if query.page_token is None:
             return None
-        position = self.bird.tokens.read(query.scope(), query.page_token)
+        position = self.bird.tokens.read(query.scope(caller), query.page_token)
         if len(position) != 2 or not all(isinstance(p, str) for p in position):
             raise Invalid(
                 "The page token is not valid for this request",
@@ -178,6 +179,8 @@ class Stock:
         items = self._purchasable(principal, workspace, item_ids, now)
         price = total([item.monthly_price for item in items], self.bird.config.currency, -6)
         workspace.wallet.ensure_can_pay(price)
+        if self.bird.state.rules.take("payment", workspace.id) is not None:
+            raise InsufficientFunds(price, workspace.wallet.balance, declined=True)
         # Every check passed: from here on nothing can fail.
         return [self._assign(workspace, item, now) for item in items]
 

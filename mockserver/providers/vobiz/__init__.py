@@ -23,4 +23,5 @@ def provider(scenario: Scenario, clock: Clock, rng: Rng) -> Provider:
         authenticate=auth.authenticate,
         render_error=errors.render,
         backend=backend,
+        tenant_of=auth.tenant_of,
     )

@@ -69,3 +69,8 @@ def _account_of(token: str, payload: str) -> str:
                 return value
     digest = base64.b32encode(hashlib.sha256(token.encode()).digest()).decode()
     return f"MA_{digest[:8]}"
+
+
+def tenant_of(principal: VobizPrincipal | None, path: Mapping[str, str]) -> str | None:
+    """The account; unknown until the credentials are read."""
+    return principal.auth_id if principal is not None else None

@@ -7,9 +7,11 @@ another.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from mockserver.clock import Clock
+from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import Forbidden, NotFound, Unauthenticated
 from mockserver.providers.vobiz.auth import VobizPrincipal
@@ -35,6 +37,12 @@ class VobizBackend:
         self.orders = Orders(self)
         self.byon = Byon(self)
         self.channels = Channels(self)
+        # The scenario's accounts as seeded, for resetting one of them.
+        self._pristine = {
+            auth_id: copy.deepcopy(account)
+            for auth_id, account in state.accounts.items()
+            if not account.ad_hoc
+        }
 
     def now(self) -> datetime:
         """The clock's now, with every side effect that fell due before it applied."""
@@ -59,6 +67,37 @@ class VobizBackend:
         claim = self.state.claims.get(order.number.number)
         if claim is not None and claim.account_id == due.account.auth_id:
             del self.state.claims[order.number.number]
+
+    def reset_account(self, auth_id: str) -> bool:
+        """Back to the scenario as loaded for this account; an ad-hoc account is forgotten
+        (with its credential). Its ordered numbers return to stock, its claims end, its
+        pending effects and rules are dropped; other accounts are untouched."""
+        now = self.now()
+        account = self.state.accounts.get(auth_id)
+        if account is None:
+            return False
+        for order in account.orders.values():
+            if order.status(now) in ("pending", "completed"):  # else refunded and restocked
+                self.state.inventory.give_back(order.number.id)
+        for number, claim in list(self.state.claims.items()):
+            if claim.account_id == auth_id:
+                del self.state.claims[number]
+        schedule = self.state.schedule
+        kept = [entry for entry in schedule.pending() if entry[2].account is not account]
+        self.state.schedule = Schedule.rebuilt(kept, schedule.next_seq)
+        for rule in self.state.rules:
+            if rule.scope == auth_id:
+                self.state.rules.remove(rule.id)
+        pristine = self._pristine.get(auth_id)
+        if pristine is None:
+            del self.state.accounts[auth_id]
+            for bindings in (self.state.tokens, self.state.bearers):
+                for credential, bound in list(bindings.items()):
+                    if bound == auth_id:
+                        del bindings[credential]
+        else:
+            self.state.accounts[auth_id] = copy.deepcopy(pristine)
+        return True
 
     def account(self, principal: VobizPrincipal) -> Account:
         """The caller's account. A credential no account lists opens a new ad-hoc account,

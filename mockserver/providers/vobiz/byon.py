@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from mockserver.errors import Conflict, Invalid, NotFound, RateLimited, Rejected
 from mockserver.providers.vobiz.auth import VobizPrincipal
-from mockserver.providers.vobiz.models import Account, Claim, Verification
+from mockserver.providers.vobiz.models import Account, Claim, SentCode, Verification
 
 if TYPE_CHECKING:
     from mockserver.providers.vobiz.backend import VobizBackend
@@ -44,6 +44,7 @@ class Byon:
         )
         account.verifications[phone_number] = verification
         self._claim(account, verification)
+        self.vobiz.state.record_sent(SentCode(account.auth_id, verification))
         return verification
 
     def confirm(self, principal: VobizPrincipal, phone_number: str, code: str) -> Verification:

@@ -13,6 +13,7 @@ from mockserver.errors import (
     Conflict,
     ContractBroken,
     Forbidden,
+    Injected,
     InsufficientFunds,
     Invalid,
     MalformedBody,
@@ -73,6 +74,8 @@ FIELD_CODES = {
 
 def render(error: MockError, context: ErrorContext) -> Reply:
     status, code = STATUS.get(type(error), (500, "INTERNAL_ERROR"))
+    if isinstance(error, Injected):  # a fault: the status it forces, a code in Vobiz's style
+        status, code = error.status, _code_of(error)
     body_error: dict[str, Any] = {
         "code": getattr(error, "code", None) or code,
         "message": _message(error),
@@ -87,6 +90,14 @@ def render(error: MockError, context: ErrorContext) -> Reply:
         "requestId": context.request_id,
     }
     return Reply(status, body, _headers(error))
+
+
+def _code_of(error: Injected) -> str:
+    """The documented code of a status where there is one (errors page), else its phrase."""
+    for status, code in STATUS.values():
+        if status == error.status:
+            return code
+    return error.phrase.upper().replace(" ", "_").replace("-", "_")
 
 
 def field_name(violation: Violation) -> str:
@@ -143,7 +154,10 @@ def _fields(error: MockError) -> dict[str, Any]:
 
 def _funds(error: MockError) -> dict[str, Any]:
     assert isinstance(error, InsufficientFunds)
+    # A payment declined by a rule may have the balance to cover it: no shortfall then.
     shortfall = error.required - error.available
+    if shortfall.is_negative():
+        shortfall = error.required - error.required
     return {
         "required": wire.amount(error.required),
         "available": wire.amount(error.available),

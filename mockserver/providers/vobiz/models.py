@@ -125,6 +125,15 @@ class Due:
     subject_id: str  # the order's id
 
 
+SENT_CODES_KEPT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SentCode:
+    account_id: str
+    verification: Verification  # voided once the account asks for a newer code
+
+
 @dataclass(slots=True)
 class VobizState:
     inventory: Inventory[StockNumber]
@@ -135,6 +144,14 @@ class VobizState:
     # Which account holds each phone number: at most one at a time.
     claims: dict[str, Claim] = field(default_factory=dict)
     schedule: Schedule[Due] = field(default_factory=Schedule)
+    # The codes "sent" to each number, newest last, for the control plane's OTP oracle;
+    # the most recent SENT_CODES_KEPT per number.
+    sent_codes: dict[str, list[SentCode]] = field(default_factory=dict)
+
+    def record_sent(self, code: SentCode) -> None:
+        sent = self.sent_codes.setdefault(code.verification.phone_number, [])
+        sent.append(code)
+        del sent[:-SENT_CODES_KEPT]
 
     def claimant(self, phone_number: str, now: datetime) -> str | None:
         claim = self.claims.get(phone_number)

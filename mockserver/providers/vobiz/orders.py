@@ -74,6 +74,8 @@ class Orders:
         if wallet is None:
             raise InsufficientFunds(fees.total, Money.zero(request.currency, EXPONENT))
         wallet.ensure_can_pay(fees.total)
+        if self.vobiz.state.rules.take("payment", account.auth_id) is not None:
+            raise InsufficientFunds(fees.total, wallet.balance, declined=True)
         self.vobiz.state.inventory.take(number.id)
         order = Order(
             id=self.vobiz.ids.uuid(),

@@ -19,6 +19,7 @@ from mockserver.providers.vobiz.models import (
     Claim,
     Due,
     Order,
+    SentCode,
     StockNumber,
     Verification,
     VobizState,
@@ -64,6 +65,17 @@ def dump(state: VobizState, tenant: str | None = None) -> dict[str, Any]:
             for phone, claim in state.claims.items()
             if keep(claim.account_id)
         ],
+        # The OTP oracle's record: voided verifications too, the current one shared with
+        # its account (a restore shares it again, found by id).
+        "sentCodes": {
+            phone: [
+                {"account": sent.account_id, "verification": _verification(sent.verification)}
+                for sent in codes
+                if keep(sent.account_id)
+            ]
+            for phone, codes in state.sent_codes.items()
+            if any(keep(sent.account_id) for sent in codes)
+        },
         "rules": rules(state.rules, lambda r: tenant is None or r.scope == tenant),
         "schedule": schedule(
             state.schedule,
@@ -125,10 +137,15 @@ def restore(data: Mapping[str, Any], config: VobizConfig, fresh: VobizState) -> 
             raise entry.error(f"a second claim on {phone}")
         claims[phone] = Claim(entry.text("account"), entry.maybe_time("until"))
 
+    sent_codes: dict[str, list[SentCode]] = {}
+    for phone, listed in dump.pairs("sentCodes"):
+        sent_codes[phone] = [_read_sent(entry, phone, accounts) for entry in listed.each_item()]
+
     fresh.accounts = accounts
     fresh.tokens = {token: raw.as_text() for token, raw in dump.pairs("tokens")}
     fresh.bearers = {token: raw.as_text() for token, raw in dump.pairs("bearers")}
     fresh.claims = claims
+    fresh.sent_codes = sent_codes
     fresh.rules = dump.at("rules").as_rules()
     fresh.schedule = dump.at("schedule").as_schedule(due)
     return fresh
@@ -239,6 +256,16 @@ def _read_account(raw: Reader, inventory: Inventory[StockNumber]) -> Account:
         channel = _read_channel(entry)
         account.channels[channel.id] = channel
     return account
+
+
+def _read_sent(raw: Reader, phone: str, accounts: dict[str, Account]) -> SentCode:
+    account_id = raw.text("account")
+    verification = _read_verification(raw.at("verification"))
+    owner = accounts.get(account_id)
+    current = None if owner is None else owner.verifications.get(phone)
+    if current is not None and current.id == verification.id:
+        verification = current  # the very object the account holds, as before the dump
+    return SentCode(account_id, verification)
 
 
 def _read_order(raw: Reader, inventory: Inventory[StockNumber]) -> Order:

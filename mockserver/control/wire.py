@@ -1,0 +1,114 @@
+"""The control plane's JSON shapes (specs/control.yaml, components/schemas)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.clock import MockClock
+from mockserver.control.backend import RuleView, WalletView
+from mockserver.domain.money import Money
+from mockserver.domain.wallet import LedgerEntry
+from mockserver.faults import Fault
+from mockserver.journal import Entry
+from mockserver.providers.vobiz.models import SentCode
+
+
+def when(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def amount(money: Money) -> str:
+    return f"{money.as_decimal():f}"
+
+
+def clock(value: MockClock) -> dict[str, Any]:
+    return {"now": when(value.now()), "mode": value.mode, "frozen": value.frozen}
+
+
+def wallet(view: WalletView) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "provider": view.provider,
+        "tenant": view.tenant,
+        "currency": view.wallet.currency,
+        "balance": amount(view.wallet.balance),
+        "openingBalance": amount(view.wallet.opening_balance),
+        "ledger": [ledger_entry(entry) for entry in view.wallet.entries],
+    }
+    if view.owner is not None:
+        body["owner"] = view.owner
+    return body
+
+
+def ledger_entry(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "at": when(entry.at),
+        "kind": entry.kind,
+        "amount": amount(entry.amount),
+        "balanceAfter": amount(entry.balance_after),
+        "reference": entry.reference,
+        "description": entry.description,
+    }
+
+
+def rule(view: RuleView) -> dict[str, Any]:
+    return {
+        "id": view.rule.id,
+        "provider": view.provider,
+        "on": view.rule.on,
+        "outcome": view.rule.outcome,
+        "remaining": view.rule.remaining,
+        "tenant": view.rule.scope,
+        "params": dict(view.rule.params),
+    }
+
+
+def sent_code(sent: SentCode, status: str) -> dict[str, Any]:
+    verification = sent.verification
+    return {
+        "code": verification.code,
+        "channel": verification.method,
+        "sentAt": when(verification.sent_at),
+        "expiresAt": when(verification.expires_at),
+        "attempts": verification.attempts,
+        "status": status,
+        "authId": sent.account_id,
+        "verificationId": verification.id,
+    }
+
+
+def fault(value: Fault) -> dict[str, Any]:
+    latency = value.latency_ms
+    rate = value.rate_limit
+    return {
+        "id": value.id,
+        "provider": value.provider,
+        "operationId": value.operation_id,
+        "path": value.path,
+        "method": value.method,
+        "tenant": value.tenant,
+        "latencyMs": None if latency is None else {"min": latency[0], "max": latency[1]},
+        "status": value.status,
+        "code": value.code,
+        "message": value.message,
+        "rateLimit": None if rate is None else {"limit": rate[0], "perSeconds": rate[1]},
+        "probability": value.probability,
+        "seed": value.seed,
+        "hits": value.hits,
+    }
+
+
+def journal_entry(entry: Entry) -> dict[str, Any]:
+    return {
+        "requestId": entry.request_id,
+        "at": when(entry.at),
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "provider": entry.provider,
+        "operationId": entry.operation_id,
+        "tenant": entry.tenant,
+        "status": entry.status,
+        "durationMs": entry.duration_ms,
+        "fault": entry.fault,
+    }

@@ -1,0 +1,80 @@
+"""The request journal: the most recent provider requests, in a bounded ring buffer.
+
+What WireMock's request journal does, bounded so a soak or a long CI run cannot grow the
+mock's memory (DESIGN.md, performance principles). Control-plane requests are not recorded:
+reading the journal must not change it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    request_id: str  # also sent as X-Request-Id
+    at: datetime  # the mock's clock when the request arrived
+    method: str
+    path: str
+    query: str
+    provider: str
+    operation_id: str | None  # None when no operation matched (404, 405)
+    tenant: str | None  # Bird workspace (or organization) id, Vobiz auth id
+    status: int
+    duration_ms: float  # wall-clock time spent serving it
+    fault: str | None = None  # the fault that changed the answer
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    path: str | None = None  # a path prefix
+    method: str | None = None
+    provider: str | None = None
+    tenant: str | None = None
+    status: int | None = None
+    request_id: str | None = None
+
+    def matches(self, entry: Entry) -> bool:
+        return (
+            (self.path is None or entry.path.startswith(self.path))
+            and (self.method is None or entry.method == self.method)
+            and (self.provider is None or entry.provider == self.provider)
+            and (self.tenant is None or entry.tenant == self.tenant)
+            and (self.status is None or entry.status == self.status)
+            and (self.request_id is None or entry.request_id == self.request_id)
+        )
+
+
+class Journal:
+    __slots__ = ("_entries", "recorded")
+
+    def __init__(self, capacity: int) -> None:
+        self._entries: deque[Entry] = deque(maxlen=capacity)
+        self.recorded = 0  # since start or the last clear, including entries since dropped
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def record(self, entry: Entry) -> None:
+        self._entries.append(entry)
+        self.recorded += 1
+
+    def newest_first(self, query: Query, limit: int) -> list[Entry]:
+        found: list[Entry] = []
+        for entry in self._reversed():
+            if query.matches(entry):
+                found.append(entry)
+                if len(found) == limit:
+                    break
+        return found
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.recorded = 0
+
+    def _reversed(self) -> Iterator[Entry]:
+        return reversed(self._entries)
