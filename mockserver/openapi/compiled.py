@@ -141,7 +141,7 @@ class CompiledValidator:
         if response is None:
             return [f"status {status} is not documented for {incoming.operation.operation_id}"]
         problems = []
-        if response.bodies and body is not None:
+        if response.bodies:  # a missing body (None) where content is declared is a problem
             validator = response.bodies.get(media_type)
             if validator is None:
                 declared = ", ".join(response.bodies)

@@ -27,7 +27,7 @@ from openapi_core.validation.request.exceptions import (
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from mockserver.errors import RequestInvalid, Unauthenticated, Violation
+from mockserver.errors import MalformedBody, RequestInvalid, Unauthenticated, Violation
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.messages import describe
 from mockserver.openapi.validation import Incoming, Validated
@@ -60,7 +60,13 @@ class OpenAPICoreValidator:
         self._responses = self._openapi.response_validator
 
     def request(self, incoming: Incoming) -> Validated:
-        result = self._requests.unmarshal(_CoreRequest(incoming))
+        try:
+            result = self._requests.unmarshal(_CoreRequest(incoming))
+        except RecursionError:
+            # openapi-core parses the body again with the stdlib json module, which gives up
+            # near 1000 levels where orjson (the edge) accepts 1024: the same answer as a
+            # body too deep to parse, not a 500.
+            raise MalformedBody("the body is nested too deeply") from None
         if result.errors:
             raise _request_failure(result.errors)
         params = result.parameters

@@ -888,12 +888,6 @@ def test_a_client_that_leaves_mid_body_does_not_take_the_server_down(
 # --- the reference validator (--validator openapi-core) --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mockserver/openapi/reference.py: openapi-core parses the body again with the "
-    "stdlib json module, which raises RecursionError near 1000 levels (orjson accepts 1024): "
-    "a 500; catch RecursionError around the unmarshal and raise MalformedBody",
-)
 @pytest.mark.parametrize(
     "call",
     [
