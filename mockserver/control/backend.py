@@ -116,9 +116,7 @@ class ControlBackend:
         else:
             found = self.vobiz.reset_account(tenant)
         if not found:
-            raise NotFound(
-                "Tenant", tenant, f"No {provider} tenant {tenant} (it may not have been used yet)"
-            )
+            raise _no_tenant(provider, tenant)
         for fault in self.mock.faults.all():
             if fault.provider in (None, provider) and fault.tenant == tenant:
                 self.mock.faults.remove(fault.id)
@@ -134,11 +132,7 @@ class ControlBackend:
         ]
 
     def _all_wallets(self) -> Iterator[WalletView]:
-        seen: set[int] = set()
-        for tenant in self.bird.state.tenants.values():
-            if id(tenant) in seen:
-                continue
-            seen.add(id(tenant))
+        for tenant in self.bird.state.unique_tenants():
             for workspace in tenant.workspaces.values():
                 yield WalletView("bird", workspace.id, tenant.name, workspace.wallet)
         for account in self.vobiz.state.accounts.values():
@@ -149,9 +143,7 @@ class ControlBackend:
         now = self.now()
         found = [v for v in self._all_wallets() if (v.provider, v.tenant) == (provider, tenant)]
         if not found:
-            raise NotFound(
-                "Tenant", tenant, f"No {provider} tenant {tenant} (it may not have been used yet)"
-            )
+            raise _no_tenant(provider, tenant)
         held = [v for v in found if v.wallet.currency == currency]
         if not held:
             currencies = ", ".join(sorted({v.wallet.currency for v in found}))
@@ -207,8 +199,7 @@ class ControlBackend:
 
     def clear_rules(self) -> None:
         for provider in ("bird", "vobiz"):
-            for rule in self._rules(provider):
-                self._rules(provider).remove(rule.id)
+            self._rules(provider).clear()
 
     # --- OTP oracle ------------------------------------------------------------------
 
@@ -273,3 +264,9 @@ class ControlBackend:
 
     def journal(self, query: Query, limit: int) -> list[Entry]:
         return self.mock.journal.newest_first(query, limit)
+
+
+def _no_tenant(provider: str, tenant: str) -> NotFound:
+    return NotFound(
+        "Tenant", tenant, f"No {provider} tenant {tenant} (it may not have been used yet)"
+    )

@@ -39,6 +39,13 @@ class Rules:
         self._rules = [rule for rule in self._rules if rule.id != rule_id]
         return len(self._rules) != before
 
+    def drop_scope(self, scope: str) -> None:
+        """Forget the rules limited to this tenant (it was reset)."""
+        self._rules = [rule for rule in self._rules if rule.scope != scope]
+
+    def clear(self) -> None:
+        self._rules.clear()
+
     def take(self, on: str, scope: str) -> Rule | None:
         """The first rule for this event and scope, with one use consumed."""
         for rule in self._rules:

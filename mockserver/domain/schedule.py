@@ -9,7 +9,7 @@ in order, exactly as if time had passed, and ledgers show the due time, not the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from heapq import heapify, heappop, heappush
@@ -43,6 +43,12 @@ class Schedule(Generic[E]):
     def add(self, at: datetime, event: E) -> None:
         heappush(self._entries, _Entry(at, self._seq, event))
         self._seq += 1
+
+    def discard(self, drop: Callable[[E], bool]) -> None:
+        """Forget the queued events `drop` picks (a tenant that was reset); the others keep
+        their due order."""
+        self._entries = [entry for entry in self._entries if not drop(entry.event)]
+        heapify(self._entries)
 
     def pending(self) -> list[tuple[datetime, int, E]]:
         """Every queued event with its sequence number, in due order (for dumps and resets)."""

@@ -9,12 +9,10 @@ another; each starts with `now()`, which first applies every side effect that fe
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from datetime import datetime
 
 from mockserver.clock import Clock
 from mockserver.domain.pagination import PageTokens
-from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import NotFound, Unauthenticated
 from mockserver.providers.bird.auth import BirdPrincipal
@@ -40,7 +38,7 @@ class BirdBackend:
         # The scenario's workspaces as seeded, for resetting one of them.
         self._pristine = {
             workspace.id: copy.deepcopy(workspace)
-            for tenant in _unique(state.tenants.values())
+            for tenant in state.unique_tenants()
             for workspace in tenant.workspaces.values()
         }
 
@@ -82,7 +80,7 @@ class BirdBackend:
         workspaces are untouched. Returns how many workspaces were reset."""
         now = self.now()
         reset = 0
-        for tenant in _unique(self.state.tenants.values()):
+        for tenant in self.state.unique_tenants():
             workspace = tenant.workspaces.get(workspace_id)
             if workspace is None:
                 continue
@@ -93,9 +91,7 @@ class BirdBackend:
             else:
                 tenant.workspaces[workspace_id] = copy.deepcopy(pristine)
             reset += 1
-        for rule in self.state.rules:
-            if rule.scope == workspace_id:
-                self.state.rules.remove(rule.id)
+        self.state.rules.drop_scope(workspace_id)
         return reset
 
     def _release(self, workspace: Workspace, now: datetime) -> None:
@@ -105,9 +101,7 @@ class BirdBackend:
         for item_id, held in list(self.state.reservations.items()):
             if held.holder is workspace:
                 del self.state.reservations[item_id]
-        schedule = self.state.schedule
-        kept = [entry for entry in schedule.pending() if entry[2].workspace is not workspace]
-        self.state.schedule = Schedule.rebuilt(kept, schedule.next_seq)
+        self.state.schedule.discard(lambda due: due.workspace is workspace)
 
     def tenant(self, principal: BirdPrincipal) -> Tenant:
         key = (principal.scheme, principal.credential)
@@ -140,11 +134,6 @@ class BirdBackend:
                 )
             tenant.organization_ids.add(organization_id)
         return tenant
-
-
-def _unique(tenants: Iterable[Tenant]) -> list[Tenant]:
-    """Each tenant once (several credentials may open the same tenant)."""
-    return list({id(tenant): tenant for tenant in tenants}.values())
 
 
 _EFFECTS = {

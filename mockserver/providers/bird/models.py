@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -210,7 +211,17 @@ class BirdState:
     serial: int = 0
     schedule: Schedule[Due] = field(default_factory=Schedule)
 
+    def unique_tenants(self) -> list[Tenant]:
+        """Each tenant once (several credentials may open the same tenant), in the order
+        its first credential appears."""
+        return unique(self.tenants.values())
+
     def next_serial(self) -> int:
         serial = self.serial
         self.serial += 1
         return serial
+
+
+def unique(tenants: Iterable[Tenant]) -> list[Tenant]:
+    """Each tenant once, in the order it first appears."""
+    return list({id(tenant): tenant for tenant in tenants}.values())

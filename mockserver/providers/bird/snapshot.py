@@ -11,7 +11,7 @@ their number, as a check and for the reader) and looked up in the freshly seeded
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from mockserver.domain.inventory import Inventory
@@ -30,6 +30,7 @@ from mockserver.providers.bird.models import (
     WhatsAppPlan,
     WhatsAppTiming,
     Workspace,
+    unique,
 )
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.snapshot import (
@@ -58,7 +59,7 @@ def dump(state: BirdState, tenant: str | None = None) -> dict[str, Any]:
     """All of Bird's state or, with `tenant` (a workspace id, as the control plane names
     Bird tenants, a credential without its scheme, or a tenant's name), the part of the
     tenant(s) it names: no stock and no counters, for reading only."""
-    tenants = _unique(state.tenants.values()) if tenant is None else _matching(state, tenant)
+    tenants = state.unique_tenants() if tenant is None else _matching(state, tenant)
     refs = _Refs(tenants)
     mine = {id(ws) for t in tenants for ws in t.workspaces.values()}
 
@@ -187,16 +188,8 @@ class _Refs:
         return ref
 
 
-def _unique(tenants: Iterable[Tenant]) -> list[Tenant]:
-    """Each tenant once, in the order its first credential appears."""
-    seen: dict[int, Tenant] = {}
-    for tenant in tenants:
-        seen.setdefault(id(tenant), tenant)
-    return list(seen.values())
-
-
 def _matching(state: BirdState, key: str) -> list[Tenant]:
-    return _unique(
+    return unique(
         tenant
         for (_, credential), tenant in state.tenants.items()
         if key in (credential, tenant.name) or key in tenant.workspaces

@@ -11,7 +11,6 @@ import copy
 from datetime import datetime
 
 from mockserver.clock import Clock
-from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import Forbidden, NotFound, Unauthenticated
 from mockserver.providers.vobiz.auth import VobizPrincipal
@@ -82,12 +81,8 @@ class VobizBackend:
         for number, claim in list(self.state.claims.items()):
             if claim.account_id == auth_id:
                 del self.state.claims[number]
-        schedule = self.state.schedule
-        kept = [entry for entry in schedule.pending() if entry[2].account is not account]
-        self.state.schedule = Schedule.rebuilt(kept, schedule.next_seq)
-        for rule in self.state.rules:
-            if rule.scope == auth_id:
-                self.state.rules.remove(rule.id)
+        self.state.schedule.discard(lambda due: due.account is account)
+        self.state.rules.drop_scope(auth_id)
         pristine = self._pristine.get(auth_id)
         if pristine is None:
             del self.state.accounts[auth_id]
