@@ -72,6 +72,7 @@ def parse_settings(argv: Sequence[str] | None = None, environ: Any = None) -> Se
 def main(argv: Sequence[str] | None = None) -> int:
     from mockserver.app import create_app
     from mockserver.scenario import ScenarioError, load_scenario
+    from mockserver.serving import uvicorn_config
 
     settings = parse_settings(argv)
     try:
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings, scenario=scenario)
     _keep_gc_pauses_short()
     sock = _listen(settings.host, settings.port)
-    config = uvicorn.Config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
+    config = uvicorn_config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
     # handlers that were installed before it ran: make those a no-op so a stopped sidecar
     # exits 0 instead of dying by the signal (or printing a KeyboardInterrupt traceback).

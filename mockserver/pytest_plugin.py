@@ -315,11 +315,13 @@ class _LocalServer:
     def start(self) -> str:
         import uvicorn
 
+        from mockserver.serving import uvicorn_config
+
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         # log_config=None: leave the test run's logging configuration alone.
-        config = uvicorn.Config(
+        config = uvicorn_config(
             self.app, log_config=None, log_level="warning", access_log=False, lifespan="off"
         )
         self._server = uvicorn.Server(config)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+from urllib.parse import quote, urlsplit
+
 import httpx
 import pytest
 
@@ -32,4 +36,26 @@ def test_search_buy_and_order_over_a_socket() -> None:
         assert refused.status_code == 422
         served = client.get("/_mock/specs/bird.json").json()
         assert served["servers"] == [{"url": base_url}]
+    assert app.state.mock.failures == []
+
+
+def test_a_request_target_over_64_kib_gets_the_providers_answer() -> None:
+    """Bird allows an 8000-character pageToken; percent-encoded it can take 96 KB, past what
+    uvicorn's URL parser takes (mockserver/serving.py). It must reach the edge and get Bird's
+    422 for a token the mock never issued, not the HTTP layer's bare 400. (http.client:
+    httpx refuses to build a URL this long.)"""
+    app = create_app(Settings(seed=3))
+    token = quote("\U00044ecc" * 8000)  # 4 UTF-8 bytes, 12 percent-encoded, per character
+    target = f"{LONG_CODES}?pageToken={token}"
+    assert len(target) > 0xFFFF
+    with serve(app) as base_url:
+        connection = http.client.HTTPConnection(urlsplit(base_url).netloc, timeout=10)
+        connection.request("GET", target, headers=BIRD)
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        connection.close()
+    assert response.status == 422
+    assert response.getheader("content-type", "").startswith("application/json")
+    assert body["code"] == "InvalidPayload"
+    assert set(body["details"]) == {".pageToken"}
     assert app.state.mock.failures == []
