@@ -372,7 +372,6 @@ QUERIES = [
     row("validate-maybe",         bird("POST", f"{ACTIVATE}?validate=maybe", js(DESTINATIONS)),     B_INVALID),
     row("country-missing",        vobiz("GET", AVAILABILITY),                                       V_INVALID),
     row("country-lower-case",     vobiz("GET", f"{AVAILABILITY}?country=in"),                       V_INVALID),
-    row("country-not-offered",    vobiz("GET", f"{AVAILABILITY}?country=ZZ"),                       V_INVALID),
     row("country-nul",            vobiz("GET", f"{AVAILABILITY}?country=%00"),                      V_INVALID),
     row("region-too-long",        vobiz("GET", f"{AVAILABILITY}?country=IN&region=MAHA"),           V_INVALID),
     row("status-unknown",         vobiz("GET", f"{ORDERS}?status=lost"),                            V_INVALID),

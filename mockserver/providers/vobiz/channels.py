@@ -80,9 +80,11 @@ class Channels:
         if mode == "bring_your_own":
             verification = account.verifications.get(request.phone_number)
             if verification is None or verification.verified_at is None:
-                raise Invalid(
+                # 409, not 422: the request is well formed, the number's state is not
+                # ready yet (invented status for a documented rule, docs/fidelity.md).
+                raise Conflict(
                     "The number has not been verified with bring-your-own/verify",
-                    {"phone_number": ["verify the number before connecting it"]},
+                    {"phone_number": request.phone_number},
                     code="NUMBER_NOT_VERIFIED",
                 )
             return "verified"
@@ -96,9 +98,10 @@ class Channels:
             )
         order = account.orders[request.number_order_id]
         if order.status(now) != "completed" or order.number.number != request.phone_number:
-            raise Invalid(
+            # 409 like NUMBER_NOT_VERIFIED: the order exists but is not (yet) this number's.
+            raise Conflict(
                 "The order is not completed for this phone number",
-                {"number_order_id": ["the order must be completed and match phone_number"]},
+                {"number_order_id": request.number_order_id, "phone_number": request.phone_number},
                 code="ORDER_NOT_COMPLETED",
             )
         return "verified"

@@ -20,8 +20,9 @@ def list_whatsapp_number_availability(vobiz: VobizBackend, call: VobizCall) -> R
     numbers = vobiz.orders.availability(
         call.principal, country, q.get("region"), int(q.get("limit", 20))
     )
-    offer = vobiz.config.offers[country]
-    return Reply(200, {"items": [wire.available_number(n, offer) for n in numbers]})
+    offer = vobiz.config.offers.get(country)
+    items = [wire.available_number(n, offer) for n in numbers] if offer else []
+    return Reply(200, {"items": items})
 
 
 @HANDLERS.operation("createWhatsAppNumberOrder")

@@ -37,15 +37,7 @@ class Orders:
         self.vobiz.now()
         self.vobiz.account(principal)
         if country not in self.vobiz.config.offers:
-            raise Invalid(
-                f"Numbers are not offered in {country}",
-                {
-                    "country": [
-                        f"no WhatsApp numbers are offered in {country}; "
-                        f"offered: {', '.join(sorted(self.vobiz.config.offers))}"
-                    ]
-                },
-            )
+            return []  # a search where nothing is offered finds nothing (invented)
         items, _ = self.vobiz.state.inventory.scan(
             [(country, "+")],
             _anything,
@@ -59,10 +51,8 @@ class Orders:
         account = self.vobiz.account(principal)
         offer = self.vobiz.config.offers.get(request.country)
         if offer is None:
-            raise Invalid(
-                f"Numbers are not offered in {request.country}",
-                {"country_code": [f"no WhatsApp numbers are offered in {request.country}"]},
-            )
+            # Nothing offered there is nothing in stock there: the empty-region answer.
+            raise _unavailable(request)
         fees = offer.fees.get(request.currency)
         if fees is None:
             raise Invalid(
@@ -138,12 +128,7 @@ class Orders:
             [(request.country, "+")], _anything, 1, buckets=lambda key: key == request.region
         )
         if not found:
-            raise NotFound(
-                "Numbers",
-                f"{request.country}-{request.region}",
-                f"No numbers available in {request.country}/{request.region}",
-                code="NUMBERS_UNAVAILABLE",
-            )
+            raise _unavailable(request)
         return found[0]
 
     def all(self, principal: VobizPrincipal, status: str | None) -> list[Order]:
@@ -179,3 +164,12 @@ class Orders:
 
 def _anything(number: StockNumber) -> bool:
     return True
+
+
+def _unavailable(request: OrderRequest) -> NotFound:
+    return NotFound(
+        "Numbers",
+        f"{request.country}-{request.region}",
+        f"No numbers available in {request.country}/{request.region}",
+        code="NUMBERS_UNAVAILABLE",
+    )

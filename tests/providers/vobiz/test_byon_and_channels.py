@@ -102,7 +102,7 @@ async def test_a_channel_for_a_verified_number_lives_and_dies(
     client: httpx.AsyncClient, app: Starlette
 ) -> None:
     refused = await client.post(CHANNELS, json=channel_body(), headers=VOBIZ)
-    assert refused.status_code == 422
+    assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "NUMBER_NOT_VERIFIED"
     await client.post(
         VERIFY, json={"phone_number": PHONE, "verification_method": "sms"}, headers=VOBIZ

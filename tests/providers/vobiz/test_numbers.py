@@ -32,13 +32,25 @@ async def test_availability_lists_numbers_of_the_region(client: httpx.AsyncClien
         assert (item["setup_fee"], item["monthly_fee"]) == (500, 250)
 
 
-async def test_availability_needs_an_offered_country(client: httpx.AsyncClient) -> None:
+async def test_availability_needs_a_country_and_finds_nothing_where_none_is_offered(
+    client: httpx.AsyncClient,
+) -> None:
     missing = await client.get(AVAILABILITY, headers=VOBIZ)
     assert missing.status_code == 422
     assert missing.json()["error"]["details"]["errors"][0]["field"] == "country"
     unknown = await client.get(AVAILABILITY, params={"country": "ZZ"}, headers=VOBIZ)
-    assert unknown.status_code == 422
-    assert unknown.json()["error"]["details"]["errors"][0]["field"] == "country"
+    assert unknown.status_code == 200
+    assert unknown.json() == {"items": []}
+
+
+async def test_an_order_in_a_country_not_offered_finds_no_numbers(
+    client: httpx.AsyncClient,
+) -> None:
+    before = (await client.get(balance_path(), headers=VOBIZ)).json()
+    refused = await client.post(ORDERS, json={**ORDER, "country_code": "ZZ"}, headers=VOBIZ)
+    assert refused.status_code == 404
+    assert refused.json()["error"]["code"] == "NUMBERS_UNAVAILABLE"
+    assert (await client.get(balance_path(), headers=VOBIZ)).json() == before
 
 
 async def test_an_order_debits_setup_and_monthly_and_goes_pending_to_completed(
