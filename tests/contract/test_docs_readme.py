@@ -1,24 +1,38 @@
-"""README.md: its operations table is the one the specs generate."""
+"""README.md: its operations table is the one the specs generate, and it keeps its shape.
+
+The shape is what a newcomer reads first: one line saying what this is, two commands to start
+it and to test, a pytest example short enough to copy, every lifecycle drawn with the
+default scenario's durations, the control API, every setting, what is copied and what is
+invented, and how to work on the project. Each check reads the code or the data the README
+describes, so the README cannot drift from them unnoticed.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import importlib.util
 import re
 import subprocess
 import sys
+import tomllib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 # Imported here so that pytester's in-process run, which drops the modules it imported
 # first, never leaves a second copy of them behind (as tests/test_pytest_plugin.py does).
 import uvicorn  # noqa: F401
+import yaml
 
+from mockserver import pytest_plugin
 from mockserver.openapi.loader import load_spec
 from mockserver.resources import spec_file
+from mockserver.settings import PARSERS, env_var
 
 pytest_plugins = ["pytester"]
 
@@ -142,3 +156,204 @@ def test_the_generator_is_lint_clean(command: list[str]) -> None:
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The README's shape -----------------------------------------------------------------------
+
+
+def test_the_readme_opens_with_one_line_saying_what_it_is() -> None:
+    title, _, rest = readme().partition("\n\n")
+    assert title == "# numbers-mock"
+    first = rest.split("\n\n", 1)[0]
+    assert "\n" not in first, f"the opening paragraph is not one line:\n{first}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert first.replace("**", "") == project["description"], (
+        "the README's first line and pyproject's description say different things"
+    )
+
+
+def test_the_sections_come_in_reading_order() -> None:
+    order = list(sections())
+    wanted = ["Quick start", "Testing with pytest", "Supported operations", "State and time"]
+    found = [title for title in order if title in wanted]
+    assert found == wanted, f"sections out of order: {order}"
+
+
+def test_quick_start_gives_the_command_that_serves_and_the_one_that_tests() -> None:
+    [block] = fenced(section("Quick start"), "bash")
+    commands = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert len(commands) == 2, commands
+    serve, test = commands
+    assert serve.endswith(".venv/bin/mockserver"), serve
+    assert test.endswith(".venv/bin/python -m pytest"), test
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test in ci.splitlines(), "the README's test command is not the one CI runs (.ci/run)"
+
+
+def test_the_pytest_example_is_one_short_block_using_the_plugins_fixtures() -> None:
+    text = section("Testing with pytest")
+    [example] = fenced(text, "python")
+    code = [line for line in example.splitlines() if line.strip()]
+    assert len(code) <= 10, f"the example has {len(code)} lines of code; keep it to 10"
+    tests = [
+        node
+        for node in ast.walk(ast.parse(example))
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
+    assert len(tests) == 1
+    fixtures = [arg.arg for arg in tests[0].args.args]
+    unknown = [name for name in fixtures if not hasattr(pytest_plugin, name)]
+    assert not unknown, f"fixtures the plugin does not define: {unknown}"
+    undocumented = [name for name in fixtures if f"`{name}`" not in text]
+    assert not undocumented, f"fixtures missing from the fixture table: {undocumented}"
+
+
+@pytest.mark.socket
+def test_the_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    [example] = fenced(section("Testing with pytest"), "python")
+    pytester.makepyfile(test_readme_example=example)
+    pytester.runpytest_inprocess(*PLUGIN).assert_outcomes(passed=1)
+
+
+def human(seconds: float) -> str:
+    """A duration as the diagrams write it: 5 s, 60 s, 15 min, 1 h, 90 days."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= max(size, 120) and seconds % size == 0:
+            return f"{int(seconds // size)} {unit}"
+    return f"{seconds:g} s"
+
+
+def lifecycles() -> dict[str, str]:
+    """The diagrams of "State and time", by the label that starts them."""
+    [diagram] = fenced(section("State and time"))
+    found: dict[str, str] = {}
+    label = ""
+    for line in diagram.splitlines():
+        if line[:1].strip():
+            label = re.split(r"\s{2,}", line, maxsplit=1)[0]
+            found[label] = ""
+        found[label] += line[len(label) :] + "\n"
+    return found
+
+
+def enum(spec: str, *path: str) -> list[str]:
+    node: Any = yaml.safe_load(spec_file(SPECS[spec]).read_text())["components"]["schemas"]
+    for key in path:
+        node = node[key]
+    return list(node["enum"])
+
+
+def expected_lifecycles() -> Iterator[tuple[str, list[str]]]:
+    """Each diagram, with the words it must hold: every status the spec can return for it and
+    the default scenario's durations (fixtures/default.yaml)."""
+    scenario = yaml.safe_load((ROOT / "fixtures" / "default.yaml").read_text())
+    bird, vobiz = scenario["bird"], scenario["vobiz"]
+    orders, whatsapp, subs = bird["orders"], bird["whatsApp"], bird["subscriptions"]
+    otp = vobiz["otp"]
+    yield (
+        "Bird reservation",
+        [
+            *enum("bird", "NumberStockItemReservation", "properties", "status"),
+            human(bird["reservations"]["ttlSeconds"]),
+        ],
+    )
+    yield (
+        "Bird order",
+        [
+            *enum("bird", "LongCodeNumberOrderStatus"),
+            *(human(orders[k]) for k in ("processingAfterSeconds", "fulfilledAfterSeconds")),
+            human(orders["backOrderSubmittedAfterSeconds"]),
+            human(orders["backOrderFulfilledAfterSeconds"]),
+        ],
+    )
+    yield (
+        "Bird provisioning",
+        [*enum("bird", "EndpointProvisioningStatus"), human(subs["deprovisioningSeconds"])],
+    )
+    yield (
+        "Bird WhatsApp",
+        [
+            # The stages are the mock's (lifecycles.py); `stage` is a free string in the spec.
+            *("requesting-code", "code-requested", "verifying", "verified"),
+            *("retry-scheduled", "failed", "expired", "already-exists"),
+            human(whatsapp["codeRequestedAfterSeconds"]),
+            human(whatsapp["verifyingAfterSeconds"]),
+            human(whatsapp["verifiedAfterSeconds"]),
+            human(whatsapp["retryAfterSeconds"]),
+            f"{whatsapp['maxAttempts']} attempts",
+            f"{whatsapp['validForDays']} days",
+        ],
+    )
+    yield (
+        "Bird subscription",
+        [
+            # `none` and `inactive` are documented statuses the mock never gives (fidelity.md).
+            *(s for s in enum("bird", "AccountingSubscriptionStatus") if s not in IDLE),
+            f"{subs['periodDays']}-day",
+        ],
+    )
+    yield (
+        "Vobiz order",
+        [*enum("vobiz", "OrderStatus"), human(vobiz["orders"]["completedAfterSeconds"])],
+    )
+    yield (
+        "Vobiz BYON OTP",
+        [
+            *enum("vobiz", "ByonVerification", "properties", "status"),
+            human(otp["ttlSeconds"]),
+            human(otp["resendCooldownSeconds"]),
+            human(otp["lockSeconds"]),
+            f"{otp['maxAttempts']} wrong codes",
+        ],
+    )
+
+
+def word(text: str) -> str:
+    """A pattern for `text` as a whole word: `active` is not found in `inactive`."""
+    return rf"(?<![\w-]){re.escape(text)}(?![\w-])"
+
+
+def test_state_and_time_draws_every_lifecycle_with_its_statuses_and_durations() -> None:
+    drawn = lifecycles()
+    missing = []
+    for label, words in expected_lifecycles():
+        if label not in drawn:
+            missing.append(f"no diagram '{label}'")
+            continue
+        absent = [w for w in words if not re.search(word(w), drawn[label])]
+        if absent:
+            missing.append(f"{label}: {absent}")
+    assert not missing, "State and time:\n" + "\n".join(missing)
+
+
+def test_the_control_plane_section_points_at_its_spec() -> None:
+    text = section("Control plane")
+    assert "](specs/control.yaml)" in text
+    for resource in ("health", "reset", "state", "clock", "wallets", "rules", "otp", "faults"):
+        assert f"/_mock/{resource}" in text, f"the control plane section skips /_mock/{resource}"
+    assert "/_mock/journal" in text
+
+
+def test_the_configuration_table_lists_every_setting_with_its_variable() -> None:
+    rows = [line for line in section("Configuration").splitlines() if line.startswith("| `--")]
+    listed = {re.findall(r"`([^`]+)`", row)[0]: re.findall(r"`([^`]+)`", row)[1] for row in rows}
+    wanted = {"--" + name.replace("_", "-"): env_var(name) for name in PARSERS}
+    assert listed == wanted
+
+
+def test_the_fidelity_section_sums_up_the_ledger_and_links_it() -> None:
+    text = section("Fidelity")
+    assert "](docs/fidelity.md)" in text
+    for kind in ("Documented", "Observed", "Invented", "Not emulated"):
+        assert f"**{kind}**" in text, f"the summary has no '{kind}' item"
+
+
+def test_the_development_section_says_how_to_test_lint_and_regenerate() -> None:
+    text = section("Development")
+    [commands] = fenced(text, "bash")
+    for needed in (".venv/bin/python -m pytest", "ruff check", "ruff format", "mypy", REGENERATE):
+        assert needed in commands, f"Development does not show `{needed}`"
+    places = [p for p in re.findall(r"`([\w./-]+)`", text) if "/" in p and p[0] != "/"]
+    assert places, "Development lists no place"
+    missing = [p for p in places if not p.startswith(".venv") and not (ROOT / p).exists()]
+    assert not missing, f"Development names paths that do not exist: {missing}"
