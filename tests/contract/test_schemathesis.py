@@ -1,0 +1,282 @@
+"""schemathesis against a running `mockserver`, the way the README tells users to run it.
+
+1. The documented command, `schemathesis run <mock>/_mock/specs/<spec>.json`, for each of the
+   three specs: every check, positive and negative data, all four phases (examples,
+   coverage, fuzzing, stateful), the repository's schemathesis.toml and its hooks
+   (tests/support/schemathesis_hooks.py). It must exit 0: zero failures, zero errors.
+2. The specs' own OpenAPI links, walked end to end along the provider lifecycles they were
+   written for, each response put through schemathesis' checks. schemathesis' stateful
+   phase picks its starting operations itself, and it never starts a Bird chain at the
+   stock search (an operation with a path parameter is not a start for it), so these walks
+   make sure every link of every spec resolves and leads where it says.
+
+Size: cases per operation follow the Hypothesis profile (conftest's `ci` gives 10; `dev`
+gives 60); MOCKSERVER_SCHEMATHESIS_EXAMPLES overrides it, e.g. for the large run:
+    MOCKSERVER_SCHEMATHESIS_EXAMPLES=400 python -m pytest tests/contract/test_schemathesis.py -s
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import yaml
+from hypothesis import settings
+from schemathesis.config import SchemathesisConfig
+
+from mockserver.resources import spec_file
+
+pytestmark = [pytest.mark.socket, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "schemathesis.toml"
+SPECS = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml", "control": "control.yaml"}
+EXAMPLES = int(
+    os.environ.get("MOCKSERVER_SCHEMATHESIS_EXAMPLES") or max(5, settings().max_examples // 5)
+)
+SEED = os.environ.get("MOCKSERVER_SCHEMATHESIS_SEED", "20261123")
+READY = re.compile(r"^numbers-mock \S+ ready at (http://127\.0\.0\.1:\d+) ")
+
+
+@pytest.fixture
+def mock_url() -> Iterator[str]:
+    """A fresh `mockserver` process on a free port, as a CI sidecar would run it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "--port", "0", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        ready = READY.match(line)
+        assert ready, f"no readiness line: {line!r}"
+        yield ready.group(1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err
+
+
+def _schemathesis() -> str:
+    beside = Path(sys.executable).with_name("schemathesis")
+    found = str(beside) if beside.exists() else shutil.which("schemathesis")
+    assert found, "schemathesis is a test dependency: pip install -e '.[test]'"
+    return found
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_the_documented_schemathesis_run_passes(name: str, mock_url: str, tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    command = [
+        _schemathesis(),
+        "run",
+        f"{mock_url}/_mock/specs/{name}.json",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        SEED,
+        "--no-color",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report_path),
+    ]
+    # From the repository root, where schemathesis finds schemathesis.toml (as documented).
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    report = json.loads(report_path.read_text())
+    # Shown with -s: the figures a large documented run reports.
+    sys.stdout.write(
+        f"\n{name}: {report['test_cases']['generated']} cases, "
+        f"{report['test_cases']['with_failures']} failing, {report['filtered']} documented "
+        f"refusals filtered, {report['running_time']:.1f}s ({' '.join(command[1:])})\n"
+    )
+    assert report["failures"] == []
+    assert report["errors"] == []
+    assert report["operations"]["tested"] == report["operations"]["total"]
+    phases = {phase: info["status"] for phase, info in report["phases"].items()}
+    # The control spec has no examples to replay; every other phase runs and passes.
+    expected = {"examples": "skip" if name == "control" else "success"}
+    assert phases == {"coverage": "success", "fuzzing": "success", "stateful": "success"} | expected
+    assert report["test_cases"]["generated"] >= EXAMPLES * report["operations"]["total"]
+
+
+# --- The specs' links, walked ----------------------------------------------------------
+
+# Bodies and parameters for the first step of each walk; the links supply the rest.
+WAVE = {
+    "waba_id": "102290129340398",
+    "phone_number_id": "106540352242922",
+    "phone_number": "+14155550123",
+    "number_onboarding_mode": "bring_your_own",
+    "number_provider": "twilio",
+    "access_token": "EAAGm0PX4ZCpsBAKZAZBmock",
+    "display_name": "Acme Support",
+}
+ORDER = {"country_code": "IN", "region": "MH", "number_type": "local", "currency": "INR"}
+SEARCH = {"countryCodes": ["NL"], "limit": 1}
+VERIFY = {"phone_number": WAVE["phone_number"], "verification_method": "sms"}
+
+# (starting operation, its path parameters, query, body), then the links to follow in turn.
+WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], list[str]]]] = {
+    "bird": [
+        (
+            ("listOrganizationNumbersStockItems", {}, SEARCH, None),
+            ["ReserveFoundItem", "ReleaseReservation"],
+        ),
+        (
+            ("listOrganizationNumbersStockItems", {}, SEARCH, None),
+            ["ReserveFoundItem", "BuyReservedItem", "GetBoughtNumber", "CancelNumberSubscription"],
+        ),
+        (
+            ("listOrganizationNumbersStockItems", {}, SEARCH, None),
+            [
+                "ReserveFoundItem",
+                "BuyReservedItem",
+                "GetBoughtNumber",
+                "ListNumberSubscriptions",
+                "GetListedSubscription",
+            ],
+        ),
+        (
+            ("listWorkspaceAlphaNumbers", {}, {}, None),
+            ["GetListedAlphaNumber", "ListAlphaSubscriptions", "CancelListedSubscription"],
+        ),
+    ],
+    "vobiz": [
+        (("createWhatsAppNumberOrder", {}, {}, ORDER), ["GetCreatedOrder", "CancelFetchedOrder"]),
+        (("createWhatsAppNumberOrder", {}, {}, ORDER), ["CancelCreatedOrder"]),
+        (
+            ("verifyByonNumber", {}, {}, VERIFY),
+            ["ConfirmVerifiedNumber"],
+        ),
+        (("createWhatsAppChannel", {}, {}, WAVE), ["DeleteCreatedChannel"]),
+        (("createWhatsAppChannel", {}, {}, WAVE), ["GetCreatedChannel", "DeleteFetchedChannel"]),
+        (("createWhatsAppChannel", {}, {}, WAVE), ["GetCreatedChannel", "UpdateFetchedChannel"]),
+    ],
+    "control": [
+        (
+            ("addRule", {}, {}, {"provider": "bird", "on": "order", "outcome": "rejected"}),
+            ["DeleteAddedRule"],
+        ),
+        (("addFault", {}, {}, {"provider": "bird", "status": 503}), ["DeleteAddedFault"]),
+    ],
+}
+# Bodies a link leaves to the caller (it names only the resource).
+LINK_BODIES = {"UpdateFetchedChannel": {"display_name": "Acme Support (renamed)"}}
+
+
+def _document(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(spec_file(SPECS[name]).read_text())
+    return document
+
+
+def _project(title: str) -> dict[str, Any]:
+    """schemathesis.toml's project for this spec: its credentials and fixed path ids, one
+    source for the CLI run and these walks."""
+    projects = tomllib.loads(CONFIG.read_text()).get("project", [])
+    found: dict[str, Any] = next((p for p in projects if p["title"] == title), {})
+    return found
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    for part in pointer.removeprefix("/").split("/") if pointer else []:
+        document = document[int(part)] if isinstance(document, list) else document[part]
+    return document
+
+
+def _evaluate(expression: Any, case: Any, response: httpx.Response) -> Any:
+    """The OpenAPI runtime expressions the specs' links use; anything else is a literal."""
+    if isinstance(expression, dict):
+        return {key: _evaluate(value, case, response) for key, value in expression.items()}
+    if isinstance(expression, list):
+        return [_evaluate(value, case, response) for value in expression]
+    if not isinstance(expression, str) or not expression.startswith("$"):
+        return expression
+    if expression.startswith("$response.body#"):
+        return _pointer(response.json(), expression.partition("#")[2])
+    if expression.startswith("$request.body#"):
+        return _pointer(case.body, expression.partition("#")[2])
+    if expression.startswith("$request.path."):
+        return case.path_parameters[expression.removeprefix("$request.path.")]
+    raise AssertionError(f"a link uses an expression this walk does not know: {expression}")
+
+
+class Walker:
+    """Calls operations of one spec on the live mock and checks each response with every
+    schemathesis check; follows links by evaluating them on the previous exchange."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.document = _document(name)
+        project = _project(self.document["info"]["title"])
+        self.headers: dict[str, str] = project.get("headers", {})
+        self.fixed = {k.removeprefix("path."): v for k, v in project.get("parameters", {}).items()}
+        self.schema = schemathesis.openapi.from_url(
+            f"{url}/_mock/specs/{name}.json", config=SchemathesisConfig.from_path(CONFIG)
+        )
+        self.followed: set[str] = set()
+
+    def call(
+        self, operation_id: str, path: dict[str, Any], query: dict[str, Any], body: Any
+    ) -> tuple[Any, httpx.Response]:
+        operation = self.schema.find_operation_by_id(operation_id)
+        wanted = {p.name for p in operation.path_parameters}
+        path = {k: v for k, v in self.fixed.items() if k in wanted} | path
+        options: dict[str, Any] = {"path_parameters": path, "query": query}
+        if body is not None:
+            options["body"] = body
+            options["media_type"] = "application/json"
+        case = operation.Case(**options)
+        response = case.call(headers=self.headers)
+        case.validate_response(response)  # every check the config enables: all of them
+        assert 200 <= response.status_code < 300, (operation_id, response.text)
+        return case, response
+
+    def follow(self, link_name: str, case: Any, response: httpx.Response) -> tuple[Any, Any]:
+        source = case.operation.definition.raw
+        declared = source["responses"][str(response.status_code)].get("links", {})
+        assert link_name in declared, f"{source['operationId']} has no link {link_name}"
+        link = self.document["components"]["links"][link_name]
+        values = _evaluate(link.get("parameters", {}), case, response)
+        target = self.schema.find_operation_by_id(link["operationId"])
+        in_path = {p.name for p in target.path_parameters}
+        body = (
+            _evaluate(link["requestBody"], case, response)
+            if "requestBody" in link
+            else LINK_BODIES.get(link_name)
+        )
+        self.followed.add(link_name)
+        return self.call(
+            link["operationId"],
+            {k: v for k, v in values.items() if k in in_path},
+            {k: v for k, v in values.items() if k not in in_path},
+            body,
+        )
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_every_link_of_the_spec_leads_where_it_says(name: str, mock_url: str) -> None:
+    if name == "vobiz":
+        # The code the next verification "sends" is fixed, so the confirm link can succeed.
+        rule = {"provider": "vobiz", "on": "otp", "outcome": "code", "code": "000000"}
+        assert httpx.post(f"{mock_url}/_mock/rules", json=rule).status_code == 201
+    walker = Walker(name, mock_url)
+    for (operation_id, path, query, body), links in WALKS[name]:
+        case, response = walker.call(operation_id, path, query, body)
+        for link_name in links:
+            case, response = walker.follow(link_name, case, response)
+    assert walker.followed == set(walker.document["components"]["links"])

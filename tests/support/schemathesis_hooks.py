@@ -1,0 +1,139 @@
+"""schemathesis hooks for runs against numbers-mock (loaded by ../../schemathesis.toml).
+
+schemathesis' positive_data_acceptance check (ST202) expects every request its schema
+allows to be accepted, or refused only with 401, 403, 404, 409 or 429. A few documented
+rules cannot be written in OpenAPI 3.0: a value only the server can know (a page token it
+issued, the code it texted) or a rule between two fields. The mock enforces them and
+answers as the provider does, so schemathesis, which cannot know them, reads a refusal.
+
+RULES lists each of them, with where it comes from. A failure is dropped only when it is an
+ST202 and the response is exactly that rule's refusal (operation, status and the field or
+code it names); any other failure on the same response still fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import schemathesis
+from schemathesis.openapi.checks import RejectedPositiveData
+
+
+class Rule(NamedTuple):
+    """A refusal of schema-valid input: which operations, status, and how to recognise it.
+
+    (A NamedTuple: schemathesis loads this file without registering it as a module, which
+    dataclasses need.)"""
+
+    why: str
+    operations: frozenset[str]
+    status: int
+    matches: Callable[[Any], bool]
+
+
+def _bird_detail(field: str) -> Callable[[Any], bool]:
+    """Bird's 422 body names the offending field alone in `details`."""
+    return lambda body: isinstance(body.get("details"), dict) and set(body["details"]) == {field}
+
+
+def _vobiz_code(code: str) -> Callable[[Any], bool]:
+    return lambda body: isinstance(body.get("error"), dict) and body["error"].get("code") == code
+
+
+def _vobiz_field(field: str) -> Callable[[Any], bool]:
+    def matches(body: Any) -> bool:
+        errors = (body.get("error") or {}).get("details", {}).get("errors", [])
+        return bool(errors) and {e.get("field") for e in errors} == {field}
+
+    return matches
+
+
+def _problem_path(*paths: str) -> Callable[[Any], bool]:
+    """The control plane's problem+json names the field by JSON pointer in `errors`."""
+    return lambda body: [e.get("path") for e in body.get("errors", [])] in [[p] for p in paths]
+
+
+BIRD_LISTS = frozenset(
+    {
+        "listOrganizationNumbersStockItems",
+        "listWorkspaceLongCodeNumbers",
+        "listWorkspaceAlphaNumbers",
+    }
+)
+
+RULES = (
+    Rule(
+        "Bird page tokens are issued by the server (docs: 'the token that can be passed as "
+        "pageToken'); one it never issued, or issued for another query or caller, is 422 "
+        "(docs/fidelity.md). Real tokens reach the mock in the stateful phase.",
+        BIRD_LISTS,
+        422,
+        _bird_detail(".pageToken"),
+    ),
+    Rule(
+        "Bird: prefix 'MUST be used in conjunction with the countryCodes filter' (seed 000, "
+        "queryNumberPrefix).",
+        frozenset({"listOrganizationNumbersStockItems"}),
+        422,
+        _bird_detail(".prefix"),
+    ),
+    Rule(
+        "Vobiz: the OTP code reaches the phone, not the caller; a wrong one is 400 INVALID_OTP "
+        "(docs/fidelity.md, BYON confirm).",
+        frozenset({"confirmByonNumber"}),
+        400,
+        _vobiz_code("INVALID_OTP"),
+    ),
+    Rule(
+        "Vobiz channels docs: phone_number_id is required unless number_onboarding_mode is "
+        "buy_from_vobiz, and number_order_id is required when it is.",
+        frozenset({"createWhatsAppChannel"}),
+        422,
+        lambda body: _vobiz_field("phone_number_id")(body) or _vobiz_field("number_order_id")(body),
+    ),
+    Rule(
+        "Vobiz: a country's numbers are billed in its own currency (numbers docs: fees in the "
+        "country's currency); an order in another currency is 422 on `currency`.",
+        frozenset({"createWhatsAppNumberOrder"}),
+        422,
+        _vobiz_field("currency"),
+    ),
+    Rule(
+        "Control plane: a tenant is named with its provider (a workspace id and an auth id "
+        "are different namespaces), and a one-tenant reset names both.",
+        frozenset({"getState", "reset", "listJournal", "listWallets"}),
+        422,
+        _problem_path("/provider", "/tenant"),
+    ),
+    Rule(
+        "Control plane: a fault's latencyMs.max may not be below latencyMs.min, and a fault "
+        "needs an effect (a profile, latencyMs, status or rateLimit); the handler says which "
+        "is missing, where a schema anyOf would only say that no branch matched.",
+        frozenset({"addFault"}),
+        422,
+        _problem_path("/latencyMs/max", "/"),
+    ),
+)
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    """False (drop the failure) when it is one of RULES' refusals, True otherwise."""
+    return not (isinstance(failure, RejectedPositiveData) and documented_refusal(case, response))
+
+
+def documented_refusal(case: Any, response: Any) -> Rule | None:
+    """The rule this response is the refusal of, if any."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    applicable = (
+        r for r in RULES if operation_id in r.operations and response.status_code == r.status
+    )
+    return next((rule for rule in applicable if rule.matches(body)), None)
