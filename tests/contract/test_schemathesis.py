@@ -280,3 +280,13 @@ def test_every_link_of_the_spec_leads_where_it_says(name: str, mock_url: str) ->
         for link_name in links:
             case, response = walker.follow(link_name, case, response)
     assert walker.followed == set(walker.document["components"]["links"])
+
+
+def test_the_readme_shows_the_command_this_file_runs() -> None:
+    """The README's one-liner for each spec is the command the first test runs (with only
+    the port of the documented default, and no sizing flags)."""
+    readme = (ROOT / "README.md").read_text()
+    for name in SPECS:
+        assert f"schemathesis run http://localhost:8080/_mock/specs/{name}.json\n" in readme
+    assert "tests/support/schemathesis_hooks.py" in readme
+    assert 'hooks = "tests/support/schemathesis_hooks.py"' in CONFIG.read_text()
