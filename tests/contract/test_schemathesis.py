@@ -112,7 +112,10 @@ def test_the_documented_schemathesis_run_passes(name: str, mock_url: str, tmp_pa
     # The control spec has no examples to replay; every other phase runs and passes.
     expected = {"examples": "skip" if name == "control" else "success"}
     assert phases == {"coverage": "success", "fuzzing": "success", "stateful": "success"} | expected
-    assert report["test_cases"]["generated"] >= EXAMPLES * report["operations"]["total"]
+    # At least ten cases an operation: schemathesis stops early on small input spaces, so a
+    # large --max-examples is a ceiling, not a count.
+    floor = min(EXAMPLES, 10) * report["operations"]["total"]
+    assert report["test_cases"]["generated"] >= floor
 
 
 # --- The specs' links, walked ----------------------------------------------------------
