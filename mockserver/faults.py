@@ -58,7 +58,10 @@ class Fault:
     hits: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
     _draws: RandomStream | None = field(default=None, repr=False)  # set when added
-    _windows: dict[str | None, tuple[int, int]] = field(default_factory=dict, repr=False)
+    # Requests counted per tenant in the current rate-limit window, and that window's number:
+    # past windows are never read again, so a new one starts with no counts.
+    _windows: dict[str | None, int] = field(default_factory=dict, repr=False)
+    _window: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -86,9 +89,10 @@ class Fault:
         limit, per = self.rate_limit
         elapsed = (now - _EPOCH).total_seconds()
         window = math.floor(elapsed / per)
-        start, count = self._windows.get(tenant, (window, 0))
-        count = count + 1 if start == window else 1
-        self._windows[tenant] = (window, count)
+        if window != self._window:
+            self._window, self._windows = window, {}
+        count = self._windows.get(tenant, 0) + 1
+        self._windows[tenant] = count
         if count <= limit:
             return None
         retry_after = max(1, math.ceil((window + 1) * per - elapsed))

@@ -88,6 +88,8 @@ class BirdBackend:
             pristine = self._pristine.get(workspace_id)
             if tenant.ad_hoc or pristine is None:
                 del tenant.workspaces[workspace_id]
+                if tenant.ad_hoc and not tenant.workspaces:
+                    self._forget(tenant)
             else:
                 tenant.workspaces[workspace_id] = copy.deepcopy(pristine)
             reset += 1
@@ -104,15 +106,16 @@ class BirdBackend:
         self.state.schedule.discard(lambda due: due.workspace is workspace)
 
     def tenant(self, principal: BirdPrincipal) -> Tenant:
-        key = (principal.scheme, principal.credential)
-        tenant = self.state.tenants.get(key)
+        """The credential's tenant. An unknown credential gets an ad-hoc tenant that is only
+        kept once it opens a workspace (the first state it owns), and forgotten when a reset
+        takes its last one: a long-lived sidecar serving a fresh credential per test keeps
+        nothing for tests that only searched or that were reset."""
+        tenant = self.state.tenants.get(_key(principal))
         if tenant is not None:
             return tenant
         if not self.config.ad_hoc_tenants:
             raise Unauthenticated("The credential is not accepted by this scenario")
-        tenant = Tenant(name=f"ad-hoc:{principal.scheme}:{principal.credential[:12]}", ad_hoc=True)
-        self.state.tenants[key] = tenant
-        return tenant
+        return Tenant(name=f"ad-hoc:{principal.scheme}:{principal.credential[:12]}", ad_hoc=True)
 
     def workspace(self, principal: BirdPrincipal, workspace_id: str) -> Workspace:
         tenant = self.tenant(principal)
@@ -123,7 +126,13 @@ class BirdBackend:
             raise NotFound("Workspace", workspace_id, f"Workspace {workspace_id} not found")
         workspace = Workspace(workspace_id, None, Wallet(self.config.ad_hoc_wallet))
         tenant.workspaces[workspace_id] = workspace
+        self.state.tenants.setdefault(_key(principal), tenant)
         return workspace
+
+    def _forget(self, tenant: Tenant) -> None:
+        for key, owner in list(self.state.tenants.items()):
+            if owner is tenant:
+                del self.state.tenants[key]
 
     def organization(self, principal: BirdPrincipal, organization_id: str) -> Tenant:
         tenant = self.tenant(principal)
@@ -141,3 +150,7 @@ _EFFECTS = {
     "deprovisioned": BirdBackend._deprovisioned,
     "reservation-lapsed": BirdBackend._reservation_lapsed,
 }
+
+
+def _key(principal: BirdPrincipal) -> tuple[str, str]:
+    return (principal.scheme, principal.credential)

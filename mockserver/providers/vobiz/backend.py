@@ -83,6 +83,7 @@ class VobizBackend:
                 del self.state.claims[number]
         self.state.schedule.discard(lambda due: due.account is account)
         self.state.rules.drop_scope(auth_id)
+        self.state.forget_sent_codes(auth_id)
         pristine = self._pristine.get(auth_id)
         if pristine is None:
             del self.state.accounts[auth_id]

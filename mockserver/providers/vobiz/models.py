@@ -153,6 +153,15 @@ class VobizState:
         sent.append(code)
         del sent[:-SENT_CODES_KEPT]
 
+    def forget_sent_codes(self, auth_id: str) -> None:
+        """Drop the codes sent for this account's verifications (its reset)."""
+        for phone_number, sent in list(self.sent_codes.items()):
+            kept = [code for code in sent if code.account_id != auth_id]
+            if kept:
+                self.sent_codes[phone_number] = kept
+            else:
+                del self.sent_codes[phone_number]
+
     def claimant(self, phone_number: str, now: datetime) -> str | None:
         claim = self.claims.get(phone_number)
         return claim.account_id if claim is not None and claim.holds(now) else None
