@@ -33,9 +33,6 @@ The control plane names Bird tenants by workspace id, so resetting the shared id
 both alice's and bob's workspace of that id (mockserver/providers/bird/backend.py,
 reset_workspace); the machine checks exactly that and nothing wider.
 
-Known bug, pinned by the xfail test at the end: a one-account Vobiz reset leaves the
-account's codes in the OTP oracle (`as_loaded` leaves them out until it is fixed).
-
 A thorough run (MOCKSERVER_ISOLATION_STEPS sets the steps per example, 20 by default):
 MOCKSERVER_ISOLATION_EXAMPLES=500 python -m pytest tests/robustness/test_isolation.py
 """
@@ -53,7 +50,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -183,9 +179,13 @@ def bird_part(dump: dict[str, Any], viewer: BirdViewer) -> dict[str, Any]:
     reservations it holds, its pending effects and rules. A tenant's dump holds all of its
     workspaces, and alice has two."""
     part = dump["bird"]
-    [index] = {c["tenant"] for c in part["credentials"] if c["credential"] == viewer.key}
+    # An ad-hoc tenant is forgotten, credential and all, when a reset takes its last
+    # workspace: then it has nothing.
+    indexes = {c["tenant"] for c in part["credentials"] if c["credential"] == viewer.key}
+    index = indexes.pop() if indexes else None
     ref = {"tenant": index, "workspace": viewer.ws}
-    workspaces = [w for w in part["tenants"][index]["workspaces"] if w["id"] == viewer.ws]
+    tenant = part["tenants"][index] if index is not None else {"workspaces": []}
+    workspaces = [w for w in tenant["workspaces"] if w["id"] == viewer.ws]
     return {
         "workspace": workspaces[0] if workspaces else None,
         "reservations": [r for r in part["reservations"] if r["workspace"] == ref],
@@ -219,12 +219,6 @@ def vobiz_part(dump: dict[str, Any], auth_id: str) -> dict[str, Any]:
             d for d in part["schedule"]["pending"] if d["account"] == {"account": auth_id}
         ],
     }
-
-
-def as_loaded(part: dict[str, Any]) -> dict[str, Any]:
-    """What a reset must restore. Not yet the OTP oracle's record: a one-account reset
-    keeps the codes sent for the account (the xfail test below); drop this when fixed."""
-    return {key: value for key, value in part.items() if key != "sentCodes"}
 
 
 class IsolationMachine(RuleBasedStateMachine):
@@ -864,11 +858,9 @@ class IsolationMachine(RuleBasedStateMachine):
         parts = self.state_parts()  # before anyone is listed again (which reopens ad-hoc ones)
         for viewer in hit:
             if viewer.scenario:
-                assert as_loaded(parts[viewer.name]) == as_loaded(
-                    self.pristine[viewer.name]["state"]
-                )
+                assert parts[viewer.name] == self.pristine[viewer.name]["state"], viewer.name
             else:  # forgotten; reopened on its next call
-                assert not any(as_loaded(parts[viewer.name]).values()), parts[viewer.name]
+                assert not any(parts[viewer.name].values()), parts[viewer.name]
             self.forget(viewer)
         after = self.views()
         for key in kept:
@@ -882,9 +874,7 @@ class IsolationMachine(RuleBasedStateMachine):
                 [account] = view["state"]["account"]
                 assert account["orders"] == account["verifications"] == account["channels"] == []
             else:
-                pristine = self.pristine[viewer.name]
-                loaded = {**view, "state": as_loaded(view["state"])}
-                assert loaded == {**pristine, "state": as_loaded(pristine["state"])}, viewer.name
+                assert view == self.pristine[viewer.name], viewer.name
         self.actors, self.parts = set(), self.state_parts()
 
     def forget(self, viewer: BirdViewer | VobizViewer) -> None:
@@ -906,25 +896,3 @@ IsolationMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestIsolation = IsolationMachine.TestCase
-
-
-@pytest.mark.xfail(
-    reason="bug: a one-account reset leaves the account's codes in the OTP oracle", strict=True
-)
-async def test_a_reset_account_leaves_no_codes_in_the_otp_oracle(client: httpx.AsyncClient) -> None:
-    """Reset puts an account back as loaded (acme) or forgets it (ad-hoc): the codes it
-    was sent go too, as with a full reset, so a later test reading the oracle for its
-    own code cannot be handed the previous one's."""
-    accounts = {VOBIZ_AUTH_ID: BYON_PHONES[0], "MA_FORGET01": BYON_PHONES[1]}
-    headers = {VOBIZ_AUTH_ID: {"X-Auth-ID": VOBIZ_AUTH_ID, "X-Auth-Token": VOBIZ_TOKEN}}
-    headers["MA_FORGET01"] = {"X-Auth-ID": "MA_FORGET01", "X-Auth-Token": "token_forget_0000"}
-    for auth_id, phone in accounts.items():
-        body = {"phone_number": phone, "verification_method": "sms"}
-        assert (await client.post(VERIFY, json=body, headers=headers[auth_id])).status_code == 200
-        reset = await client.post("/_mock/reset", json={"provider": "vobiz", "tenant": auth_id})
-        assert reset.status_code == 200
-    state = await client.get("/_mock/state", params={"provider": "vobiz", "tenant": VOBIZ_AUTH_ID})
-    assert state.json()["vobiz"]["sentCodes"] == {}
-    for phone in accounts.values():
-        oracle = await client.get("/_mock/otp", params={"phone_number": phone})
-        assert oracle.json()["codes"] == [], oracle.json()
