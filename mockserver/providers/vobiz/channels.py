@@ -40,6 +40,7 @@ class Channels:
                 {"phone_number": request.phone_number},
                 code="CHANNEL_ALREADY_EXISTS",
             )
+        self._held_elsewhere_check(account, request.phone_number, now)
         channel = Channel(
             id=self.vobiz.ids.uuid(),
             account_id=account.auth_id,
@@ -89,6 +90,24 @@ class Channels:
                 )
             return "verified"
         return "pending"  # embedded signup: Meta verifies the number later
+
+    def _held_elsewhere_check(self, account: Account, phone_number: str, now: datetime) -> None:
+        """A number sits on one WhatsApp Business Account: not one another account has
+        ordered, verified or is verifying, nor one another account's channel uses (the
+        mock's one-holder rule, as for BYON verification; invented status)."""
+        claimant = self.vobiz.state.claimant(phone_number, now)
+        connected = any(
+            channel.phone_number == phone_number
+            for other in self.vobiz.state.accounts.values()
+            if other is not account
+            for channel in other.channels.values()
+        )
+        if (claimant is not None and claimant != account.auth_id) or connected:
+            raise Conflict(
+                "This number is ordered, verified or connected by another account",
+                {"phone_number": phone_number},
+                code="NUMBER_IN_USE",
+            )
 
     def _bought_number_check(self, account: Account, request: ChannelRequest, now: datetime) -> str:
         if request.number_order_id is None:

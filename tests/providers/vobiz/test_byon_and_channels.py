@@ -134,3 +134,29 @@ async def test_phone_number_id_is_required_unless_buying_from_vobiz(
     response = await client.post(CHANNELS, json=body, headers=VOBIZ)
     assert response.status_code == 422
     assert response.json()["error"]["details"]["errors"][0]["field"] == "phone_number_id"
+
+
+async def test_a_number_another_account_holds_cannot_be_connected(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    """One holder per number reaches channels too: embedded signup names any number, so it
+    must not connect one another account ordered, verified or already connected."""
+    order = {"country_code": "IN", "region": "MH", "number_type": "local", "currency": "INR"}
+    placed = await client.post(f"{VOBIZ_API}/numbers/whatsapp/orders", json=order, headers=VOBIZ)
+    ordered = placed.json()["selected_phone_number"]
+    await client.post(
+        VERIFY, json={"phone_number": PHONE, "verification_method": "sms"}, headers=VOBIZ
+    )
+    confirmed = await client.post(
+        CONFIRM, json={"phone_number": PHONE, "otp_code": sent_code(app)}, headers=VOBIZ
+    )
+    assert confirmed.status_code == 200
+    assert (await client.post(CHANNELS, json=channel_body(), headers=VOBIZ)).status_code == 201
+
+    other = vobiz_account("CAROL001")
+    for phone in (ordered, PHONE):
+        body = channel_body(phone_number=phone, number_onboarding_mode="embedded_signup")
+        refused = await client.post(CHANNELS, json=body, headers=other)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"]["code"] == "NUMBER_IN_USE"
+    assert (await client.get(CHANNELS, headers=other)).json() == {"items": []}
