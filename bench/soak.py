@@ -448,9 +448,9 @@ async def byon(
         s.stats.client_errors.append(f"no code in the OTP oracle for {phone} of {auth_id}")
         return
     confirm = {"phone_number": phone}
-    roll = rng.random()
-    if roll < 0.15:  # five wrong codes lock the verification; the right code is then refused
-        for _ in range(5):
+
+    async def wrong_codes(times: int) -> None:
+        for _ in range(times):
             await s.call(
                 f"{prefix}.byon-confirm (wrong)",
                 "POST",
@@ -459,6 +459,10 @@ async def byon(
                 headers=headers,
                 json={**confirm, "otp_code": wrong(code)},
             )
+
+    roll = rng.random()
+    if roll < 0.15:  # five wrong codes lock the verification; the right code is then refused
+        await wrong_codes(5)
         await s.call(
             f"{prefix}.byon-confirm (locked)",
             "POST",
@@ -474,15 +478,7 @@ async def byon(
         )
         if again is not None and again.status_code == 200:
             code = await s.latest_code(phone, auth_id) or code  # the new code voids the old
-    for _ in range(rng.choice((0, 0, 1, 2))):
-        await s.call(
-            f"{prefix}.byon-confirm (wrong)",
-            "POST",
-            CONFIRM,
-            {400, 404, 422} if shared else {400, 422},
-            headers=headers,
-            json={**confirm, "otp_code": wrong(code)},
-        )
+    await wrong_codes(rng.choice((0, 0, 1, 2)))
     r = await s.call(
         f"{prefix}.byon-confirm",
         "POST",
