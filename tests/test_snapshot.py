@@ -24,14 +24,18 @@ from mockserver import ManualClock, Settings, SystemClock, create_app, snapshot
 from mockserver.rng import Rng
 from tests.conftest import START
 from tests.support.credentials import (
+    BALANCE,
     BIRD,
     BIRD_ACCESS_KEY,
     BIRD_USER,
     BIRD_WS,
+    CHANNELS,
+    CONFIRM,
     LONG_CODES,
+    ORDERS,
     STOCK,
+    VERIFY,
     VOBIZ,
-    VOBIZ_API,
     VOBIZ_AUTH_ID,
     bird_key,
 )
@@ -42,11 +46,6 @@ OTHER_ORG = "44444444-4444-4444-8444-444444444444"
 OTHER_WS = "33333333-3333-4333-8333-333333333333"
 OTHER_STOCK = f"/organizations/{OTHER_ORG}/numbers-stock-items"
 OTHER_LONG_CODES = f"/workspaces/{OTHER_WS}/numbers-long-code"
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
-CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
-BALANCE = f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/INR"
 ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
 PHONE = "+14155550123"
 PHONE2 = "+14155550124"

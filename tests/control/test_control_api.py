@@ -11,17 +11,16 @@ from tests.providers.bird.helpers import buy_one, find, number
 from tests.support.credentials import (
     BIRD,
     BIRD_WS,
+    CONFIRM,
     LONG_CODES,
+    ORDERS,
+    VERIFY,
     VOBIZ,
-    VOBIZ_API,
     VOBIZ_AUTH_ID,
     bird_key,
     vobiz_account,
 )
 
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
 ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
 PHONE = "+14155550123"
 PROBLEM = "application/problem+json"

@@ -31,13 +31,18 @@ from starlette.types import Message
 from mockserver import ManualClock, Settings, create_app
 from tests.conftest import START
 from tests.support.credentials import (
+    AVAILABILITY,
+    BALANCE,
     BIRD,
     BIRD_ACCESS_KEY,
     BIRD_WS,
+    CHANNELS,
+    CONFIRM,
     LONG_CODES,
+    ORDERS,
     STOCK,
+    VERIFY,
     VOBIZ,
-    VOBIZ_API,
     VOBIZ_AUTH_ID,
     VOBIZ_TOKEN,
     bird_key,
@@ -55,12 +60,6 @@ ACTIVATE = f"/workspaces/{BIRD_WS}/endpoints/{SOME_ID}/destinations/activate"
 SUBSCRIPTIONS = f"/workspaces/{BIRD_WS}/endpoints/{SOME_ID}/subscriptions"
 ALPHAS = f"/workspaces/{BIRD_WS}/numbers-alpha"
 # Vobiz's
-AVAILABILITY = f"{VOBIZ_API}/numbers/whatsapp/availability"
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
-CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
-BALANCE = f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/INR"
 
 BUY_BODY = {"numberStockItemIds": [SOME_ID]}
 DESTINATIONS = {"capability": "sms", "countryCodes": ["NL"]}

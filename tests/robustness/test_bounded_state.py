@@ -13,10 +13,14 @@ import httpx
 from starlette.applications import Starlette
 
 from mockserver import ManualClock
-from tests.support.credentials import STOCK, VOBIZ_API, bird_key, vobiz_account
+from tests.support.credentials import (
+    STOCK,
+    VERIFY,
+    bird_key,
+    vobiz_account,
+)
 
 WORKSPACE = "33333333-3333-4333-8333-333333333333"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
 
 
 def bird_tenants(app: Starlette) -> int:

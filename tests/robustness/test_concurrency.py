@@ -32,6 +32,9 @@ from mockserver import ManualClock, Settings, create_app
 from tests.conftest import START
 from tests.support.credentials import (
     BIRD_ORG,
+    CONFIRM,
+    ORDERS,
+    VERIFY,
     VOBIZ_API,
     bird_key,
     vobiz_account,
@@ -44,9 +47,6 @@ pytestmark = pytest.mark.socket
 STOCK = f"/organizations/{BIRD_ORG}/numbers-stock-items"
 WORKSPACE = "33333333-3333-4333-8333-333333333333"  # each ad-hoc tenant has its own by this id
 NUMBERS = f"/workspaces/{WORKSPACE}/numbers-long-code"
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
 
 BIRD_WALLET = Decimal("5.00")  # five US local numbers at 1.00 EUR
 VOBIZ_WALLET = Decimal("2250.00")  # three IN numbers at 500 + 250 INR

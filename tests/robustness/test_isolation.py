@@ -56,10 +56,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from mockserver import ManualClock, Settings, create_app
 from tests.conftest import START
 from tests.support.credentials import (
+    AVAILABILITY,
     BIRD_ACCESS_KEY,
     BIRD_ORG,
     BIRD_WS,
-    VOBIZ_API,
+    CHANNELS,
+    CONFIRM,
+    ORDERS,
+    VERIFY,
     VOBIZ_AUTH_ID,
     VOBIZ_TOKEN,
 )
@@ -71,11 +75,6 @@ ORG_ALICE = "0a11ce00-0000-4000-8000-000000000001"
 WS_ALICE = "0a11ce00-0000-4000-8000-0000000000a1"
 WS_SHARED = "5aa4ed00-0000-4000-8000-000000000002"  # alice's second workspace, and bob's
 
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-AVAILABILITY = f"{VOBIZ_API}/numbers/whatsapp/availability"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
-CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
 BYON_PHONES = ["+14155550101", "+14155550102", "+447700900123"]
 VOBIZ_REGIONS = {"IN": ["MH", "KA", "DL"], "US": ["CA", "NY"]}
 ENDED = ("cancelled", "rejected")  # Bird orders that ended: refunded, item back in stock

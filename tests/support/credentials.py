@@ -17,6 +17,13 @@ VOBIZ = {"X-Auth-ID": VOBIZ_AUTH_ID, "X-Auth-Token": VOBIZ_TOKEN}
 STOCK = f"/organizations/{BIRD_ORG}/numbers-stock-items"
 LONG_CODES = f"/workspaces/{BIRD_WS}/numbers-long-code"
 VOBIZ_API = "/api/v1/messaging"
+# The Vobiz paths the tests call (the spec's, under VOBIZ_API)
+AVAILABILITY = f"{VOBIZ_API}/numbers/whatsapp/availability"
+ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
+VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
+CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
+CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
+BALANCE = f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/INR"
 
 
 def bird_key(name: str) -> dict[str, str]:

@@ -42,10 +42,12 @@ def _vobiz_code(code: str) -> Callable[[Any], bool]:
     return lambda body: isinstance(body.get("error"), dict) and body["error"].get("code") == code
 
 
-def _vobiz_field(field: str) -> Callable[[Any], bool]:
+def _vobiz_field(*fields: str) -> Callable[[Any], bool]:
+    """Vobiz's 422 names the offending field in `details.errors`: one of `fields`, alone."""
+
     def matches(body: Any) -> bool:
         errors = (body.get("error") or {}).get("details", {}).get("errors", [])
-        return bool(errors) and {e.get("field") for e in errors} == {field}
+        return {e.get("field") for e in errors} in [{field} for field in fields]
 
     return matches
 
@@ -91,7 +93,7 @@ RULES = (
         "buy_from_vobiz, and number_order_id is required when it is.",
         frozenset({"createWhatsAppChannel"}),
         422,
-        lambda body: _vobiz_field("phone_number_id")(body) or _vobiz_field("number_order_id")(body),
+        _vobiz_field("phone_number_id", "number_order_id"),
     ),
     Rule(
         "Vobiz: a country's numbers are billed in its own currency (numbers docs: fees in the "

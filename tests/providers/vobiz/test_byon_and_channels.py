@@ -8,11 +8,16 @@ import httpx
 from starlette.applications import Starlette
 
 from mockserver import ManualClock
-from tests.support.credentials import VOBIZ, VOBIZ_API, VOBIZ_AUTH_ID, vobiz_account
+from tests.support.credentials import (
+    CHANNELS,
+    CONFIRM,
+    VERIFY,
+    VOBIZ,
+    VOBIZ_API,
+    VOBIZ_AUTH_ID,
+    vobiz_account,
+)
 
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
-CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
 PHONE = "+919876543210"
 
 

@@ -9,16 +9,20 @@ import httpx
 from starlette.applications import Starlette
 
 from mockserver import ManualClock
-from tests.support.credentials import VOBIZ, VOBIZ_API, VOBIZ_AUTH_ID, vobiz_account
+from tests.support.credentials import (
+    AVAILABILITY,
+    BALANCE,
+    CONFIRM,
+    ORDERS,
+    VERIFY,
+    VOBIZ,
+    VOBIZ_AUTH_ID,
+    vobiz_account,
+)
 from tests.support.scenarios import serve, write_scenario
 
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
-AVAILABILITY = f"{VOBIZ_API}/numbers/whatsapp/availability"
-VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
-CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
 ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
 PHONE = "+14155550123"
-BALANCE = f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/INR"
 
 
 def code_of(app: Starlette, phone: str = PHONE, auth_id: str = VOBIZ_AUTH_ID) -> str:

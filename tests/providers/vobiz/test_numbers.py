@@ -7,10 +7,14 @@ from datetime import timedelta
 import httpx
 
 from mockserver import ManualClock
-from tests.support.credentials import VOBIZ, VOBIZ_API, VOBIZ_AUTH_ID, vobiz_account
+from tests.support.credentials import (
+    AVAILABILITY,
+    ORDERS,
+    VOBIZ,
+    VOBIZ_AUTH_ID,
+    vobiz_account,
+)
 
-AVAILABILITY = f"{VOBIZ_API}/numbers/whatsapp/availability"
-ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
 ORDER = {"country_code": "IN", "region": "MH", "number_type": "local", "currency": "INR"}
 
 
