@@ -3,16 +3,11 @@ the validating edge and the control plane together (DESIGN.md, decision 7)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from mockserver import control, snapshot
 from mockserver.clock import Clock, ManualClock, MockClock, SystemClock, manual_from_now
-from mockserver.errors import ContractBroken
 from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.openapi.compiled import CompiledValidator
@@ -26,27 +21,11 @@ from mockserver.resources import spec_file
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import Settings
+from mockserver.state import MockState
 
 
 class BindingError(RuntimeError):
     """The spec and the handlers disagree: an operation without a handler, or the reverse."""
-
-
-@dataclass(slots=True)
-class MockState:
-    version: str
-    settings: Settings
-    clock: Clock
-    rng: Rng
-    scenario: Scenario
-    providers: list[Provider]
-    specs: Mapping[str, Mapping[str, Any]]  # by name (bird, vobiz, control), as in specs/
-    journal: Journal
-    faults: Faults
-    # The state dump as seeded, which a full reset restores.
-    initial: Mapping[str, Any] = field(default_factory=dict)
-    # Responses that broke the spec (bugs in the mock); tests assert this stays empty.
-    failures: list[ContractBroken] = field(default_factory=list)
 
 
 def create_app(

@@ -11,7 +11,7 @@ from mockserver.control.handlers import HANDLERS
 from mockserver.providers.base import Provider
 
 if TYPE_CHECKING:
-    from mockserver.app import MockState
+    from mockserver.state import MockState
 
 PREFIX = "/_mock/"
 

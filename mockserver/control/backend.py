@@ -24,7 +24,7 @@ from mockserver.providers.vobiz.backend import VobizBackend
 from mockserver.providers.vobiz.models import SentCode
 
 if TYPE_CHECKING:
-    from mockserver.app import MockState
+    from mockserver.state import MockState
 
 # The field that scopes a rule to one tenant, per provider (as in scenario files).
 RULE_SCOPE = {"bird": "workspaceId", "vobiz": "accountId"}

@@ -15,6 +15,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.domain.inventory import Inventory
+from mockserver.dumps import (
+    Reader,
+    SnapshotError,
+    maybe_when,
+    money,
+    rules,
+    schedule,
+    seconds,
+    timeline,
+    wallet,
+    when,
+)
 from mockserver.providers.bird.lifecycles import order_timeline
 from mockserver.providers.bird.models import (
     AlphaSender,
@@ -33,18 +45,6 @@ from mockserver.providers.bird.models import (
     unique,
 )
 from mockserver.providers.bird.seed import BirdConfig
-from mockserver.snapshot import (
-    Reader,
-    SnapshotError,
-    maybe_when,
-    money,
-    rules,
-    schedule,
-    seconds,
-    timeline,
-    wallet,
-    when,
-)
 
 # The side effects BirdBackend knows how to apply (models.Due); anything else in a dump
 # would fail at the next request instead of at the restore.

@@ -13,6 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.domain.inventory import Inventory
+from mockserver.dumps import (
+    Reader,
+    SnapshotError,
+    maybe_when,
+    money,
+    rules,
+    schedule,
+    timeline,
+    wallet,
+    when,
+)
 from mockserver.providers.vobiz.models import (
     Account,
     Channel,
@@ -25,17 +36,6 @@ from mockserver.providers.vobiz.models import (
     VobizState,
 )
 from mockserver.providers.vobiz.seed import VobizConfig
-from mockserver.snapshot import (
-    Reader,
-    SnapshotError,
-    maybe_when,
-    money,
-    rules,
-    schedule,
-    timeline,
-    wallet,
-    when,
-)
 
 # The side effects VobizBackend applies (models.Due).
 DUE_KINDS = ("order-ended",)
