@@ -1,12 +1,18 @@
 """create_app: the only place that wires settings, clock, randomness, scenario, providers,
-the validating edge and the control plane together (DESIGN.md, decision 7)."""
+the validating edge and the control plane together (DESIGN.md, decision 7).
+
+`PROVIDERS` is the one registration of each mocked provider (DESIGN.md, decision 11).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from mockserver import control, snapshot
+from mockserver import control
 from mockserver.clock import Clock, ManualClock, MockClock, SystemClock, manual_from_now
 from mockserver.faults import Faults
 from mockserver.journal import Journal
@@ -16,12 +22,15 @@ from mockserver.openapi.loader import Spec, load_spec
 from mockserver.openapi.routing import Router
 from mockserver.openapi.validation import SpecValidator
 from mockserver.providers import bird, vobiz
-from mockserver.providers.base import Provider
+from mockserver.providers.base import Provider, ProviderFactory, Surface
 from mockserver.resources import spec_file
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import Settings
 from mockserver.state import MockState
+
+# Every provider the mock serves, in the order the control plane lists them.
+PROVIDERS: tuple[ProviderFactory, ...] = (bird.provider, vobiz.provider)
 
 
 class BindingError(RuntimeError):
@@ -33,6 +42,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     scenario: Scenario | None = None,
+    providers: Sequence[ProviderFactory] = PROVIDERS,
 ) -> Starlette:
     """A fresh mock: its own state, clock and seeded randomness; no module globals."""
     from mockserver import __version__
@@ -41,21 +51,22 @@ def create_app(
     clock = clock or clock_for(settings)
     scenario = scenario or load_scenario(settings.fixtures)
     rng = Rng(settings.seed)
-    providers = [bird.provider(scenario, clock, rng), vobiz.provider(scenario, clock, rng)]
-    sites = [_site(provider, settings.validator) for provider in providers]
+    built = [factory(scenario, clock, rng) for factory in providers]
+    check_names(built)
+    sites = [_site(surface, settings.validator) for p in built for surface in p.surfaces]
     state = MockState(
         version=__version__,
         settings=settings,
         clock=clock,
         rng=rng,
         scenario=scenario,
-        providers=providers,
-        specs={site.provider.name: site.spec.document for site in sites},
+        providers=built,
+        specs={site.surface.name: site.spec.document for site in sites},
         journal=Journal(settings.journal_size),
         faults=Faults(rng.stream("faults")),
+        initial_rng=rng.dump(),
     )
-    state.initial = snapshot.take(state)
-    control_site = _site(control.provider(state), settings.validator)
+    control_site = _site(control.surface(state), settings.validator, _vocabulary(built, sites))
     state.specs = {**state.specs, "control": control_site.spec.document}
     edge = Middleware(
         Edge,
@@ -80,10 +91,36 @@ def clock_for(settings: Settings) -> MockClock:
     return SystemClock(settings.clock_start)
 
 
-def _site(provider: Provider, validator: str) -> Site:
-    spec = load_spec(provider.name, spec_file(provider.spec_file))
-    check_binding(spec, provider)
-    return Site(provider, spec, Router(spec.operations), build_validator(spec, validator))
+def check_names(providers: Sequence[Provider]) -> None:
+    """Providers, and surfaces, are named once each: the control plane finds providers by
+    name, the served specs are found by surface name; `control` is the control plane's."""
+    for kind, names in (
+        ("provider", [p.name for p in providers]),
+        ("surface", [s.name for p in providers for s in p.surfaces]),
+    ):
+        twice = sorted({name for name in names if names.count(name) > 1 or name == "control"})
+        if twice:
+            raise BindingError(f"{kind} names must be unique and not 'control': {twice}")
+
+
+def _vocabulary(
+    providers: Sequence[Provider], sites: Sequence[Site]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """What the control spec names of the providers: their names, rules and profiles."""
+    names = [p.name for p in providers]
+    rules = [rule for site in sites for rule in site.spec.document.get("x-mock-rules", [])]
+    profiles = [name for p in providers for name in p.fault_profiles]
+    return lambda document: control.filled(document, names, rules, profiles)
+
+
+def _site(
+    surface: Surface,
+    validator: str,
+    adapt: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+) -> Site:
+    spec = load_spec(surface.name, spec_file(surface.spec_file), adapt)
+    check_binding(spec, surface)
+    return Site(surface, spec, Router(spec.operations), build_validator(spec, validator))
 
 
 def build_validator(spec: Spec, name: str) -> SpecValidator:
@@ -95,13 +132,13 @@ def build_validator(spec: Spec, name: str) -> SpecValidator:
     return CompiledValidator(spec)
 
 
-def check_binding(spec: Spec, provider: Provider) -> None:
+def check_binding(spec: Spec, surface: Surface) -> None:
     """The spec is the routing table: every operation has a handler and vice versa."""
     operations = {op.operation_id for op in spec.operations}
-    unbound = sorted(operations - set(provider.handlers))
-    unknown = sorted(set(provider.handlers) - operations)
+    unbound = sorted(operations - set(surface.handlers))
+    unknown = sorted(set(surface.handlers) - operations)
     if unbound or unknown:
         raise BindingError(
-            f"{provider.spec_file}: operations without a handler: {unbound or 'none'}; "
+            f"{surface.spec_file}: operations without a handler: {unbound or 'none'}; "
             f"handlers without an operation: {unknown or 'none'}"
         )

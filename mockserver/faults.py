@@ -18,16 +18,6 @@ from mockserver.rng import RandomStream
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
-# Bird's published default limits per workspace, GET 50/s and POST 500/s, answered with 429
-# (https://docs.bird.com/api/channels-api/rate-limit). Bird documents no Retry-After; the
-# mock sends one anyway, which clients may ignore (docs/fidelity.md).
-PROFILES: dict[str, list[dict[str, object]]] = {
-    "bird-documented-rate-limits": [
-        {"provider": "bird", "method": "GET", "rateLimit": {"limit": 50, "perSeconds": 1}},
-        {"provider": "bird", "method": "POST", "rateLimit": {"limit": 500, "perSeconds": 1}},
-    ],
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Target:

@@ -34,13 +34,10 @@ class Scenario:
     data: Mapping[str, Any]
     _tree: yaml.Node
 
-    @property
-    def bird(self) -> Mapping[str, Any]:
-        return self.data["bird"]  # type: ignore[no-any-return]
-
-    @property
-    def vobiz(self) -> Mapping[str, Any]:
-        return self.data["vobiz"]  # type: ignore[no-any-return]
+    def section(self, provider: str) -> Mapping[str, Any]:
+        """The provider's part of the scenario (its top-level key); empty if it has none."""
+        part = self.data.get(provider)
+        return part if isinstance(part, Mapping) else {}
 
     def locate(self, path: Sequence[str | int]) -> str:
         """`file:line` of the setting at `path` (or of its nearest parent)."""

@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mockserver.clock import Resettable
@@ -47,7 +45,6 @@ def take(
     it leaves out the random streams): with `provider`, that provider's part only; with
     `tenant` (a Bird credential without its scheme or a tenant's name, a Vobiz auth id),
     only that tenant's part (no shared stock). Raises UnknownTenant."""
-    codecs = _codecs()
     chosen = [p for p in state.providers if provider in (None, p.name)]
     if not chosen:
         have = ", ".join(p.name for p in state.providers)
@@ -66,11 +63,10 @@ def take(
         dump["tenant"] = tenant
     found = False
     for part in chosen:
-        codec, backend_state = codecs[part.name], part.backend.state
         # A provider that does not know the tenant shows null: the key is some other
         # provider's (a Bird access key is no Vobiz auth id).
-        known = tenant is None or codec.knows(backend_state, tenant)
-        dump[part.name] = codec.dump(backend_state, tenant) if known else None
+        known = tenant is None or part.knows(tenant)
+        dump[part.name] = part.dump(tenant) if known else None
         found = found or known
     if not found:
         raise UnknownTenant(f"no tenant {tenant!r} in {provider or 'any provider'}")
@@ -138,46 +134,19 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
     except ValueError as exc:
         raise SnapshotError(f"$.rng: {exc}") from exc
 
-    # A throwaway Rng seeds the fresh states: the mock's own streams have moved on since
-    # its start, and the stock must come out exactly as it did then.
-    seeding = Rng(seed)
-    codecs = _codecs()
-    rebuilt: list[tuple[Any, Any]] = []
-    for provider in state.providers:
-        codec = codecs[provider.name]
-        config, fresh = codec.seed(scenario, seeding, now)
-        part = dump.mapping(provider.name)
-        rebuilt.append((provider.backend, codec.restore(part, config, fresh)))
+    swaps = [
+        provider.prepare_restore(dump.mapping(provider.name), VERSION)
+        for provider in state.providers
+    ]
 
     def swap() -> None:
-        # Backends keep no other reference into their state (their use cases read
-        # `backend.state` each time), and the streams are restored in place.
-        for backend, provider_state in rebuilt:
-            backend.state = provider_state
+        for provider_swap in swaps:
+            provider_swap()
         state.rng.restore(rng_data)
         if isinstance(state.clock, Resettable):
             state.clock.reset_to(now)
 
     return swap
-
-
-@dataclass(frozen=True, slots=True)
-class _Codec:
-    seed: Callable[[Scenario, Rng, datetime], tuple[Any, Any]]
-    dump: Callable[[Any, str | None], dict[str, Any]]
-    knows: Callable[[Any, str], bool]
-    restore: Callable[[Mapping[str, Any], Any, Any], Any]
-
-
-def _codecs() -> dict[str, _Codec]:
-    # Imported here, not at the top: the providers' codecs import this module's readers.
-    from mockserver.providers.bird import seed as bird_seed, snapshot as bird
-    from mockserver.providers.vobiz import seed as vobiz_seed, snapshot as vobiz
-
-    return {
-        "bird": _Codec(bird_seed.seed_state, bird.dump, bird.knows, bird.restore),
-        "vobiz": _Codec(vobiz_seed.seed_state, vobiz.dump, vobiz.knows, vobiz.restore),
-    }
 
 
 def scenario_digest(scenario: Scenario) -> str:

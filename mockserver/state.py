@@ -24,10 +24,11 @@ class MockState:
     rng: Rng
     scenario: Scenario
     providers: list[Provider]
-    specs: Mapping[str, Mapping[str, Any]]  # by name (bird, vobiz, control), as in specs/
+    specs: Mapping[str, Mapping[str, Any]]  # by surface name (bird, vobiz, control)
     journal: Journal
     faults: Faults
-    # The state dump as seeded, which a full reset restores.
-    initial: Mapping[str, Any] = field(default_factory=dict)
+    # The random streams as they stood once the providers were seeded: a full reset puts
+    # them back, so the same calls give the same answers again.
+    initial_rng: Mapping[str, Any] = field(default_factory=dict)
     # Responses that broke the spec (bugs in the mock); tests assert this stays empty.
     failures: list[ContractBroken] = field(default_factory=list)

@@ -8,24 +8,28 @@ from typing import TYPE_CHECKING, Any
 from mockserver.control import errors
 from mockserver.control.backend import ControlBackend
 from mockserver.control.handlers import HANDLERS
-from mockserver.providers.base import Provider
+from mockserver.control.vocabulary import filled
+from mockserver.providers.base import Surface
 
 if TYPE_CHECKING:
     from mockserver.state import MockState
 
+__all__ = ["PREFIX", "SPEC_FILE", "filled", "surface"]
+
 PREFIX = "/_mock/"
+SPEC_FILE = "control.yaml"
 
 
-def provider(mock: MockState) -> Provider:
+def surface(mock: MockState) -> Surface:
     backend = ControlBackend(mock)
-    return Provider(
+    return Surface(
         name="control",
-        spec_file="control.yaml",
+        provider="control",
+        spec_file=SPEC_FILE,
         path_prefixes=(PREFIX,),
         handlers=HANDLERS.bind(backend),
         authenticate=_nobody,
         render_error=errors.render,
-        backend=backend,
         tenant_of=_no_tenant,
         journaled=False,
     )

@@ -1,7 +1,9 @@
 """The control plane's use cases, on the app's state (DESIGN.md, decision 8).
 
 Tenants are named as the providers isolate them: a Bird workspace id, a Vobiz auth id.
-Every use case checks everything before it changes anything, like the providers'.
+Every use case checks everything before it changes anything, like the providers'. The
+providers are reached through their contract (providers/base.py) only: nothing here
+names one.
 """
 
 from __future__ import annotations
@@ -11,23 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver import snapshot
 from mockserver.clock import MockClock
 from mockserver.domain.money import Money
-from mockserver.domain.rules import Rule, Rules
+from mockserver.domain.rules import Rule
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import Conflict, Invalid, NotFound
-from mockserver.faults import PROFILES, Fault
+from mockserver.faults import Fault
 from mockserver.journal import Entry, Query
-from mockserver.providers.bird.backend import BirdBackend
-from mockserver.providers.vobiz.backend import VobizBackend
-from mockserver.providers.vobiz.models import SentCode
+from mockserver.providers.base import FaultProfile, OtpCode, Provider
 
 if TYPE_CHECKING:
     from mockserver.state import MockState
-
-# The field that scopes a rule to one tenant, per provider (as in scenario files).
-RULE_SCOPE = {"bird": "workspaceId", "vobiz": "accountId"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,28 +45,19 @@ class ControlBackend:
         self.mock = mock
         self.ids = mock.rng.stream("control.ids")
 
-    @property
-    def bird(self) -> BirdBackend:
-        backend = self._backend("bird")
-        assert isinstance(backend, BirdBackend)
-        return backend
-
-    @property
-    def vobiz(self) -> VobizBackend:
-        backend = self._backend("vobiz")
-        assert isinstance(backend, VobizBackend)
-        return backend
-
-    def _backend(self, name: str) -> object:
+    def provider(self, name: str) -> Provider:
         for provider in self.mock.providers:
             if provider.name == name:
-                return provider.backend
-        raise LookupError(name)
+                return provider
+        have = ", ".join(p.name for p in self.mock.providers)
+        raise NotFound("Provider", name, f"No provider {name} (this mock has {have})")
 
     def now(self) -> datetime:
         """The clock's now, with every provider's due side effects applied."""
-        self.bird.now()
-        return self.vobiz.now()
+        now = self.mock.clock.now()
+        for provider in self.mock.providers:
+            now = provider.settle()
+        return now
 
     # --- clock ---------------------------------------------------------------------
 
@@ -103,19 +90,14 @@ class ControlBackend:
         """The state as seeded at start (same randomness, so the same calls give the same
         answers again), rules as in the scenario, no faults, an empty journal; the clock
         keeps its time."""
-        now = self.mock.clock.now()
-        snapshot.restore(self.mock, self.mock.initial)
-        if isinstance(self.mock.clock, MockClock):
-            self.mock.clock.reset_to(now)
+        for provider in self.mock.providers:
+            provider.reset()
+        self.mock.rng.restore(self.mock.initial_rng)
         self.mock.faults.clear()
         self.mock.journal.clear()
 
     def reset_tenant(self, provider: str, tenant: str) -> None:
-        if provider == "bird":
-            found = self.bird.reset_workspace(tenant) > 0
-        else:
-            found = self.vobiz.reset_account(tenant)
-        if not found:
+        if not self.provider(provider).reset_tenant(tenant):
             raise _no_tenant(provider, tenant)
         for fault in self.mock.faults.all():
             if fault.provider in (None, provider) and fault.tenant == tenant:
@@ -132,12 +114,9 @@ class ControlBackend:
         ]
 
     def _all_wallets(self) -> Iterator[WalletView]:
-        for tenant in self.bird.state.unique_tenants():
-            for workspace in tenant.workspaces.values():
-                yield WalletView("bird", workspace.id, tenant.name, workspace.wallet)
-        for account in self.vobiz.state.accounts.values():
-            for wallet in account.wallets.values():
-                yield WalletView("vobiz", account.auth_id, None, wallet)
+        for provider in self.mock.providers:
+            for held in provider.wallets():
+                yield WalletView(provider.name, held.tenant, held.owner, held.wallet)
 
     def set_wallet(self, provider: str, tenant: str, currency: str, balance: str) -> WalletView:
         now = self.now()
@@ -153,7 +132,7 @@ class ControlBackend:
             )
         if len(held) > 1:
             raise Conflict(
-                f"Several Bird tenants have a workspace {tenant}; reset or use distinct ids",
+                f"Several {provider} tenants are named {tenant}; reset or use distinct ids",
                 code="ambiguous-tenant",
             )
         view = held[0]
@@ -167,17 +146,12 @@ class ControlBackend:
 
     # --- rules -----------------------------------------------------------------------
 
-    def _rules(self, provider: str) -> Rules:
-        backend = self.bird if provider == "bird" else self.vobiz
-        rules: Rules = backend.state.rules
-        return rules
-
     def rules(self) -> list[RuleView]:
-        return [RuleView(p, rule) for p in ("bird", "vobiz") for rule in self._rules(p)]
+        return [RuleView(p.name, rule) for p in self.mock.providers for rule in p.rules]
 
     def add_rule(self, body: Mapping[str, Any]) -> RuleView:
-        provider = body["provider"]
-        scope_field = RULE_SCOPE[provider]
+        provider = self.provider(body["provider"])
+        scope_field = provider.rule_scope
         rule = Rule(
             id=self.ids.uuid(),
             on=body["on"],
@@ -190,29 +164,24 @@ class ControlBackend:
                 if k not in ("provider", "on", "outcome", "count", scope_field)
             },
         )
-        self._rules(provider).add(rule)
-        return RuleView(provider, rule)
+        provider.rules.add(rule)
+        return RuleView(provider.name, rule)
 
     def delete_rule(self, rule_id: str) -> None:
-        if not any(self._rules(p).remove(rule_id) for p in ("bird", "vobiz")):
+        if not any(p.rules.remove(rule_id) for p in self.mock.providers):
             raise NotFound("Rule", rule_id, f"No rule {rule_id}")
 
     def clear_rules(self) -> None:
-        for provider in ("bird", "vobiz"):
-            self._rules(provider).clear()
+        for provider in self.mock.providers:
+            provider.rules.clear()
 
     # --- OTP oracle ------------------------------------------------------------------
 
-    def sent_codes(self, phone_number: str) -> list[SentCode]:
+    def otp_codes(self, phone_number: str) -> list[tuple[str, OtpCode]]:
+        """Every provider's codes sent to the number, newest first, with the provider."""
         self.now()
-        return list(reversed(self.vobiz.state.sent_codes.get(phone_number, [])))
-
-    def code_status(self, sent: SentCode) -> str:
-        account = self.vobiz.state.accounts.get(sent.account_id)
-        current = account.verifications.get(sent.verification.phone_number) if account else None
-        if current is not sent.verification:
-            return "voided"
-        return sent.verification.status(self.mock.clock.now())
+        found = [(p.name, code) for p in self.mock.providers for code in p.otp_codes(phone_number)]
+        return sorted(found, key=lambda pair: pair[1].sent_at, reverse=True)
 
     # --- faults ----------------------------------------------------------------------
 
@@ -227,11 +196,21 @@ class ControlBackend:
         latency = body.get("latencyMs")
         if latency is not None and latency.get("max", latency["min"]) < latency["min"]:
             raise Invalid("latencyMs.max is below latencyMs.min", {"/latencyMs/max": ["< min"]})
-        specs = [{**body, **extra} for extra in PROFILES[profile]] if profile else [dict(body)]
+        specs = (
+            [{**body, **extra} for extra in self.profiles()[profile]] if profile else [dict(body)]
+        )
         faults = [self._fault(spec) for spec in specs]
         for fault in faults:
             self.mock.faults.add(fault)
         return faults
+
+    def profiles(self) -> dict[str, FaultProfile]:
+        """Every provider's named fault profiles."""
+        return {
+            name: p
+            for provider in self.mock.providers
+            for name, p in provider.fault_profiles.items()
+        }
 
     def _fault(self, spec: Mapping[str, Any]) -> Fault:
         latency = spec.get("latencyMs")

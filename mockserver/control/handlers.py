@@ -172,7 +172,7 @@ def delete_rule(control: ControlBackend, call: Call[None]) -> Reply:
 @HANDLERS.operation("listOtpCodes")
 def list_otp_codes(control: ControlBackend, call: Call[None]) -> Reply:
     phone = call.query["phone_number"]
-    codes = [wire.sent_code(sent, control.code_status(sent)) for sent in control.sent_codes(phone)]
+    codes = [wire.otp_code(provider, sent) for provider, sent in control.otp_codes(phone)]
     return _ok({"phone_number": phone, "codes": codes})
 
 

@@ -11,7 +11,7 @@ from mockserver.domain.money import Money
 from mockserver.domain.wallet import LedgerEntry
 from mockserver.faults import Fault
 from mockserver.journal import Entry
-from mockserver.providers.vobiz.models import SentCode
+from mockserver.providers.base import OtpCode
 
 
 def when(moment: datetime) -> str:
@@ -63,17 +63,19 @@ def rule(view: RuleView) -> dict[str, Any]:
     }
 
 
-def sent_code(sent: SentCode, status: str) -> dict[str, Any]:
-    verification = sent.verification
+def otp_code(provider: str, sent: OtpCode) -> dict[str, Any]:
     return {
-        "code": verification.code,
-        "channel": verification.method,
-        "sentAt": when(verification.sent_at),
-        "expiresAt": when(verification.expires_at),
-        "attempts": verification.attempts,
-        "status": status,
-        "authId": sent.account_id,
-        "verificationId": verification.id,
+        "code": sent.code,
+        "channel": sent.channel,
+        "sentAt": when(sent.sent_at),
+        "expiresAt": when(sent.expires_at),
+        "attempts": sent.attempts,
+        "status": sent.status,
+        "provider": provider,
+        "tenant": sent.tenant,
+        # The Vobiz name of the tenant, from when only Vobiz sent codes.
+        "authId": sent.tenant,
+        "verificationId": sent.verification_id,
     }
 
 

@@ -35,7 +35,7 @@ from mockserver.journal import Entry, Journal
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.routing import Router
 from mockserver.openapi.validation import NO_BODY, Incoming, SpecValidator
-from mockserver.providers.base import ErrorContext, Provider
+from mockserver.providers.base import ErrorContext, Surface
 from mockserver.rng import RandomStream
 
 log = logging.getLogger("mockserver")
@@ -47,9 +47,9 @@ CONTROL_BODY_LIMIT = 256 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """A provider with the router and validator built from its spec at start-up."""
+    """A surface with the router and validator built from its spec at start-up."""
 
-    provider: Provider
+    surface: Surface
     spec: Spec
     router: Router
     validator: SpecValidator
@@ -87,7 +87,7 @@ class Edge:
         site = self._site(scope["path"])
         request_id = f"req_{self.request_ids.hex(12)}"
         exchange = _Exchange(site, scope, request_id)
-        arrived = self.clock.now() if site.provider.journaled else None
+        arrived = self.clock.now() if site.surface.journaled else None
         checked = self.validate_responses
         try:
             reply = await self._serve(exchange, receive)
@@ -97,7 +97,7 @@ class Edge:
                 self._record(exchange, CLIENT_CLOSED_REQUEST, arrived, started)
             return
         except MockError as error:
-            reply = site.provider.render_error(error, ErrorContext(request_id, self.clock.now()))
+            reply = site.surface.render_error(error, ErrorContext(request_id, self.clock.now()))
             if isinstance(error, PayloadTooLarge) and not _takes_body(exchange):
                 checked = False  # a body where the spec takes none: 413 is in no response list
         except Exception as error:  # a bug in the mock: say so in the provider's dialect
@@ -123,7 +123,7 @@ class Edge:
                 method=scope["method"],
                 path=scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),
-                provider=exchange.site.provider.name,
+                provider=exchange.site.surface.provider,
                 operation_id=incoming.operation.operation_id if incoming else None,
                 tenant=exchange.tenant,
                 status=status,
@@ -144,12 +144,12 @@ class Edge:
             headers=list(headers.items()),
             content_type=headers.get("content-type", ""),
         )
-        exchange.tenant = site.provider.tenant_of(None, path_params)
-        principal = site.provider.authenticate(headers)
-        exchange.tenant = site.provider.tenant_of(principal, path_params)
-        if self.faults and site.provider.journaled:
+        exchange.tenant = site.surface.tenant_of(None, path_params)
+        principal = site.surface.authenticate(headers)
+        exchange.tenant = site.surface.tenant_of(principal, path_params)
+        if self.faults and site.surface.journaled:
             await self._fault(exchange, operation.operation_id)
-        limit = self.max_body_bytes if site.provider.journaled else CONTROL_BODY_LIMIT
+        limit = self.max_body_bytes if site.surface.journaled else CONTROL_BODY_LIMIT
         incoming.body = await _read_body(receive, headers, limit)
         incoming.document = _parse_body(incoming, incoming.body)
         validated = site.validator.request(incoming)
@@ -160,15 +160,15 @@ class Edge:
             query=validated.query,
             body=validated.body,
             request_id=exchange.request_id,
-            base_url="" if site.provider.journaled else _base_url(scope, headers),
+            base_url="" if site.surface.journaled else _base_url(scope, headers),
         )
-        return site.provider.handlers[operation.operation_id](call)
+        return site.surface.handlers[operation.operation_id](call)
 
     async def _fault(self, exchange: _Exchange, operation_id: str) -> None:
         """Latency, then the forced error if any: before the handler, so nothing changes."""
         scope = exchange.scope
         target = Target(
-            exchange.site.provider.name,
+            exchange.site.surface.provider,
             operation_id,
             scope["method"],
             scope["path"],
@@ -185,9 +185,9 @@ class Edge:
 
     def _site(self, path: str) -> Site:
         for site in self.sites:
-            if path.startswith(site.provider.path_prefixes):
+            if path.startswith(site.surface.path_prefixes):
                 return site
-        return self.sites[0]  # unknown paths answer 404 in the first provider's dialect
+        return self.sites[0]  # unknown paths answer 404 in the first surface's dialect
 
     def _broken(self, exchange: _Exchange, status: int, problems: list[str]) -> Reply:
         incoming = exchange.incoming
@@ -197,7 +197,7 @@ class Edge:
         self.failures.append(error)
         del self.failures[:-100]  # keep the most recent, bounded
         context = ErrorContext(exchange.request_id, self.clock.now())
-        return exchange.site.provider.render_error(error, context)
+        return exchange.site.surface.render_error(error, context)
 
 
 class _ClientGone(Exception):

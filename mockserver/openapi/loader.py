@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ class Operation:
 @dataclass(frozen=True, slots=True)
 class Spec:
     name: str
-    document: Mapping[str, Any]  # as written in specs/, never mutated
+    document: Mapping[str, Any]  # as written in specs/ (and adapted), never mutated
     operations: tuple[Operation, ...]
 
     def operation(self, operation_id: str) -> Operation:
@@ -34,10 +34,18 @@ class Spec:
         raise KeyError(operation_id)
 
 
-def load_spec(name: str, path: Path) -> Spec:
+def load_spec(
+    name: str,
+    path: Path,
+    adapt: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+) -> Spec:
+    """The spec in `path`; `adapt` may return a filled-in copy (the control spec names the
+    registered providers) before anything is built from it."""
     document = load_shipped_yaml(path)
     if not isinstance(document, dict) or "paths" not in document:
         raise ValueError(f"{path} is not an OpenAPI document")
+    if adapt is not None:
+        document = adapt(document)
     return Spec(name, document, tuple(_operations(document)))
 
 

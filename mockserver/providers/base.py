@@ -1,14 +1,31 @@
-"""What the app needs from each provider to serve it at its real paths."""
+"""The provider contract: what the app, the edge, the control plane and the state dump
+need from a mocked provider, and all they may use of it (ARCHITECTURE.md).
+
+A `Provider` is one provider's world (its tenants, wallets, stock, rules and pending side
+effects) served through one or more `Surface`s: an API with its own spec, paths,
+credentials and error dialect. Surfaces of one provider share its world, as the real
+provider does (one wallet, one holder per number). Each provider package registers itself
+once, with a `ProviderFactory` listed in `app.py`; nothing above this contract imports a
+concrete provider.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import MockError
 from mockserver.exchange import Handler, Reply
+
+if TYPE_CHECKING:
+    from mockserver.clock import Clock
+    from mockserver.domain.rules import Rules
+    from mockserver.domain.wallet import Wallet
+    from mockserver.rng import Rng
+    from mockserver.scenario import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +37,107 @@ class ErrorContext:
 
 
 @dataclass(frozen=True, slots=True)
-class Provider:
-    name: str
+class Surface:
+    """One API served at its real paths: the spec is its routing table (DESIGN.md, 2)."""
+
+    name: str  # its spec's name: /_mock/specs/<name>.json
+    provider: str  # the world it serves (the journal's and the faults' `provider`)
     spec_file: str  # under specs/
-    path_prefixes: tuple[str, ...]  # real paths this provider serves (and answers 404 for)
+    path_prefixes: tuple[str, ...]  # real paths this surface serves (and answers 404 for)
     handlers: Mapping[str, Handler]  # operationId -> handler bound to the backend
     # Reads the request headers (lower-case names); raises Unauthenticated.
     authenticate: Callable[[Mapping[str, str]], Any]
     render_error: Callable[[MockError, ErrorContext], Reply]
-    backend: Any
     # Who a request speaks for, for the journal, faults and rate limits: a Bird workspace (or
     # organization) id, a Vobiz auth id. From the principal and the path parameters.
     tenant_of: Callable[[Any, Mapping[str, str]], str | None]
     journaled: bool = True  # the control plane's own requests are not
+
+
+@dataclass(frozen=True, slots=True)
+class TenantWallet:
+    """A wallet as the control plane names it: by the tenant that spends from it."""
+
+    tenant: str  # as the control plane names tenants: a Bird workspace id, a Vobiz auth id
+    owner: str | None  # who holds the tenant, where several could (a Bird tenant's name)
+    wallet: Wallet
+
+
+@dataclass(frozen=True, slots=True)
+class OtpCode:
+    """A code the provider "sent" (by SMS or voice), for the control plane's OTP oracle."""
+
+    tenant: str
+    phone_number: str
+    verification_id: str
+    code: str
+    channel: str  # sms | voice
+    sent_at: datetime
+    expires_at: datetime
+    attempts: int  # wrong codes tried against it
+    status: str  # pending | verified | expired | locked | voided (a newer code replaced it)
+
+
+# A fault profile: a name for several faults (control plane, `POST /_mock/faults`).
+FaultProfile = Sequence[Mapping[str, object]]
+
+
+class Provider(ABC):
+    """One mocked provider's world, as the control plane and the state dump see it.
+
+    Tenants are named as the provider isolates them (a Bird workspace id, a Vobiz auth id);
+    every operation checks everything before it changes anything.
+    """
+
+    name: str  # bird, vobiz: the control plane's `provider`
+    surfaces: tuple[Surface, ...]
+    # The field that limits an outcome rule to one tenant, in scenario files and in
+    # `POST /_mock/rules` (workspaceId, accountId).
+    rule_scope: str
+    fault_profiles: Mapping[str, FaultProfile] = {}
+
+    @property
+    @abstractmethod
+    def rules(self) -> Rules:
+        """The outcome rules in force, in the order they apply."""
+
+    @abstractmethod
+    def settle(self) -> datetime:
+        """Apply every side effect that fell due by the clock's now; return that now."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Everything back to the scenario as seeded (stock, tenants, rules)."""
+
+    @abstractmethod
+    def reset_tenant(self, tenant: str) -> bool:
+        """One tenant back to the scenario as seeded (an ad-hoc one forgotten); the others
+        untouched. False when there is no such tenant."""
+
+    @abstractmethod
+    def wallets(self) -> list[TenantWallet]:
+        """Every tenant's wallets."""
+
+    def otp_codes(self, phone_number: str) -> list[OtpCode]:
+        """The codes sent to a number, newest first (a provider that sends none: none)."""
+        return []
+
+    # --- the state dump (snapshot.py): this provider's part -------------------------------
+
+    @abstractmethod
+    def knows(self, tenant: str) -> bool:
+        """Whether `tenant` names a tenant of this provider (for a one-tenant dump)."""
+
+    @abstractmethod
+    def dump(self, tenant: str | None = None) -> dict[str, Any]:
+        """This provider's state as JSON, or one tenant's part of it (for reading only)."""
+
+    @abstractmethod
+    def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
+        """Read a dump of this provider (written in dump format `version`) and check it
+        whole; return what swaps it in. Raises dumps.SnapshotError, changing nothing."""
+
+
+# Registered once per provider in app.py: the provider built on the app's clock and seeded
+# randomness from the scenario.
+ProviderFactory = Callable[["Scenario", "Clock", "Rng"], Provider]

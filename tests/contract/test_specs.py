@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from mockserver.app import BindingError, check_binding
 from mockserver.control.handlers import HANDLERS as CONTROL_HANDLERS
 from mockserver.openapi.loader import HTTP_METHODS, load_spec
-from mockserver.providers.base import Provider
+from mockserver.providers.base import Surface
 from mockserver.providers.bird.handlers import HANDLERS as BIRD_HANDLERS
 from mockserver.providers.vobiz.handlers import HANDLERS as VOBIZ_HANDLERS
 from mockserver.resources import spec_file
@@ -87,18 +87,18 @@ def test_a_missing_handler_or_operation_stops_the_app() -> None:
     handlers = {op.operation_id: (lambda call: None) for op in spec.operations}
     del handlers["createWorkspaceLongCodeNumbers"]
     handlers["buyEverything"] = lambda call: None
-    provider = Provider(
+    surface = Surface(
+        "bird",
         "bird",
         SPECS["bird"],
         (),
         handlers,  # type: ignore[arg-type]
         lambda h: None,
         lambda e, c: None,  # type: ignore[arg-type,return-value]
-        None,
         lambda principal, path: None,
     )
     with pytest.raises(BindingError, match="createWorkspaceLongCodeNumbers.*buyEverything"):
-        check_binding(spec, provider)
+        check_binding(spec, surface)
 
 
 def test_the_issue_operations_are_all_served() -> None:

@@ -133,7 +133,7 @@ def provider_id(country: str) -> str:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig, BirdState]:
-    bird = scenario.bird
+    bird = scenario.section("bird")
     config = read_config(bird)
     state = BirdState(
         Inventory(_stock(scenario, config, rng), bucket=stock_bucket),
@@ -147,7 +147,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
 def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:
     """Each country's numbers come from its own seeded Faker: adding a country to a
     scenario does not change the numbers of the others."""
-    rules = scenario.bird["stock"]
+    rules = scenario.section("bird")["stock"]
     plans = numbering_plans()
     items: list[StockItem] = []
     taken: set[str] = set()
@@ -259,7 +259,7 @@ def _tenants(
     now: datetime,
 ) -> dict[tuple[str, str], Tenant]:
     by_credential: dict[tuple[str, str], Tenant] = {}
-    for index, raw in enumerate(scenario.bird["tenants"]):
+    for index, raw in enumerate(scenario.section("bird")["tenants"]):
         tenant = Tenant(name=raw["name"], ad_hoc=False, organization_ids={raw["organizationId"]})
         for ws in raw["workspaces"]:
             tenant.workspaces[ws["id"]] = _workspace(

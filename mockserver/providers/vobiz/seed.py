@@ -60,7 +60,7 @@ def money(amount: str, currency: str) -> Money:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig, VobizState]:
-    raw = scenario.vobiz
+    raw = scenario.section("vobiz")
     orders, otp = raw.get("orders", {}), raw.get("otp", {})
     config = VobizConfig(
         ad_hoc_accounts=raw["adHocAccounts"]["enabled"],
@@ -143,7 +143,7 @@ def _stock(scenario: Scenario, rng: Rng) -> list[StockNumber]:
     plans = numbering_plans()
     numbers: list[StockNumber] = []
     taken: set[str] = set()
-    for country, rule in sorted(scenario.vobiz["stock"]["countries"].items()):
+    for country, rule in sorted(scenario.section("vobiz")["stock"]["countries"].items()):
         path: list[str | int] = ["vobiz", "stock", "countries", country]
         plan = plans.get(country)
         if plan is None:

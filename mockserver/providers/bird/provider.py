@@ -1,0 +1,96 @@
+"""Bird (api.bird.com) as the app, the control plane and the state dump see it: the
+provider contract (providers/base.py) over BirdBackend, and its one registration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.domain.rules import Rules
+from mockserver.providers.base import FaultProfile, Provider, Surface, TenantWallet
+from mockserver.providers.bird import auth, errors, snapshot
+from mockserver.providers.bird.backend import BirdBackend
+from mockserver.providers.bird.handlers import HANDLERS
+from mockserver.providers.bird.seed import seed_state
+from mockserver.rng import Rng
+from mockserver.scenario import Scenario
+
+# Bird's published default limits per workspace, GET 50/s and POST 500/s, answered with 429
+# (https://docs.bird.com/api/channels-api/rate-limit). Bird documents no Retry-After; the
+# mock sends one anyway, which clients may ignore (docs/fidelity.md).
+FAULT_PROFILES: Mapping[str, FaultProfile] = {
+    "bird-documented-rate-limits": [
+        {"provider": "bird", "method": "GET", "rateLimit": {"limit": 50, "perSeconds": 1}},
+        {"provider": "bird", "method": "POST", "rateLimit": {"limit": 500, "perSeconds": 1}},
+    ],
+}
+
+
+class BirdProvider(Provider):
+    name = "bird"
+    rule_scope = "workspaceId"
+    fault_profiles = FAULT_PROFILES
+
+    def __init__(self, scenario: Scenario, clock: Clock, rng: Rng) -> None:
+        self._scenario = scenario
+        self._seed = rng.seed
+        self._seeded_at = clock.now()
+        config, state = seed_state(scenario, rng, self._seeded_at)
+        self.backend = BirdBackend(config, state, clock, rng)
+        self.surfaces = (
+            Surface(
+                name="bird",
+                provider=self.name,
+                spec_file="bird-numbers.yaml",
+                path_prefixes=("/organizations/", "/workspaces/"),
+                handlers=HANDLERS.bind(self.backend),
+                authenticate=auth.authenticate,
+                render_error=errors.render,
+                tenant_of=auth.tenant_of,
+            ),
+        )
+
+    @property
+    def rules(self) -> Rules:
+        return self.backend.state.rules
+
+    def settle(self) -> datetime:
+        return self.backend.now()
+
+    def reset(self) -> None:
+        # A throwaway Rng: the stock must come out exactly as it did at start, whatever the
+        # app's own streams have drawn since (the control plane puts those back itself).
+        _, self.backend.state = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+
+    def reset_tenant(self, tenant: str) -> bool:
+        return self.backend.reset_workspace(tenant) > 0
+
+    def wallets(self) -> list[TenantWallet]:
+        return [
+            TenantWallet(workspace.id, tenant.name, workspace.wallet)
+            for tenant in self.backend.state.unique_tenants()
+            for workspace in tenant.workspaces.values()
+        ]
+
+    def knows(self, tenant: str) -> bool:
+        return snapshot.knows(self.backend.state, tenant)
+
+    def dump(self, tenant: str | None = None) -> dict[str, Any]:
+        return snapshot.dump(self.backend.state, tenant)
+
+    def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
+        config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+        restored = snapshot.restore(data, config, fresh)
+
+        def swap() -> None:
+            # The backend keeps no other reference into its state: its use cases read
+            # `backend.state` each time.
+            self.backend.state = restored
+
+        return swap
+
+
+def provider(scenario: Scenario, clock: Clock, rng: Rng) -> BirdProvider:
+    return BirdProvider(scenario, clock, rng)

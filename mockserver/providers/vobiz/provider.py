@@ -1,0 +1,107 @@
+"""Vobiz as the app, the control plane and the state dump see it: the provider contract
+(providers/base.py) over VobizBackend, and its one registration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from mockserver.clock import Clock
+from mockserver.domain.rules import Rules
+from mockserver.providers.base import OtpCode, Provider, Surface, TenantWallet
+from mockserver.providers.vobiz import auth, errors, snapshot
+from mockserver.providers.vobiz.backend import VobizBackend
+from mockserver.providers.vobiz.handlers import HANDLERS
+from mockserver.providers.vobiz.models import SentCode
+from mockserver.providers.vobiz.seed import seed_state
+from mockserver.rng import Rng
+from mockserver.scenario import Scenario
+
+
+class VobizProvider(Provider):
+    name = "vobiz"
+    rule_scope = "accountId"
+
+    def __init__(self, scenario: Scenario, clock: Clock, rng: Rng) -> None:
+        self._scenario = scenario
+        self._seed = rng.seed
+        self._seeded_at = clock.now()
+        config, state = seed_state(scenario, rng, self._seeded_at)
+        self.backend = VobizBackend(config, state, clock, rng)
+        self.surfaces = (
+            Surface(
+                name="vobiz",
+                provider=self.name,
+                spec_file="vobiz-numbers.yaml",
+                path_prefixes=("/api/",),
+                handlers=HANDLERS.bind(self.backend),
+                authenticate=auth.authenticate,
+                render_error=errors.render,
+                tenant_of=auth.tenant_of,
+            ),
+        )
+
+    @property
+    def rules(self) -> Rules:
+        return self.backend.state.rules
+
+    def settle(self) -> datetime:
+        return self.backend.now()
+
+    def reset(self) -> None:
+        # A throwaway Rng, as in BirdProvider.reset: the stock as it was at start.
+        _, self.backend.state = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+
+    def reset_tenant(self, tenant: str) -> bool:
+        return self.backend.reset_account(tenant)
+
+    def wallets(self) -> list[TenantWallet]:
+        return [
+            TenantWallet(account.auth_id, None, wallet)
+            for account in self.backend.state.accounts.values()
+            for wallet in account.wallets.values()
+        ]
+
+    def otp_codes(self, phone_number: str) -> list[OtpCode]:
+        now = self.settle()
+        sent = self.backend.state.sent_codes.get(phone_number, [])
+        return [self._otp_code(code, now) for code in reversed(sent)]
+
+    def _otp_code(self, sent: SentCode, now: datetime) -> OtpCode:
+        verification = sent.verification
+        account = self.backend.state.accounts.get(sent.account_id)
+        current = account.verifications.get(verification.phone_number) if account else None
+        # A newer code for the same number replaces the account's verification: this one
+        # can no longer be confirmed.
+        status = verification.status(now) if current is verification else "voided"
+        return OtpCode(
+            tenant=sent.account_id,
+            phone_number=verification.phone_number,
+            verification_id=verification.id,
+            code=verification.code,
+            channel=verification.method,
+            sent_at=verification.sent_at,
+            expires_at=verification.expires_at,
+            attempts=verification.attempts,
+            status=status,
+        )
+
+    def knows(self, tenant: str) -> bool:
+        return snapshot.knows(self.backend.state, tenant)
+
+    def dump(self, tenant: str | None = None) -> dict[str, Any]:
+        return snapshot.dump(self.backend.state, tenant)
+
+    def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
+        config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+        restored = snapshot.restore(data, config, fresh)
+
+        def swap() -> None:
+            self.backend.state = restored
+
+        return swap
+
+
+def provider(scenario: Scenario, clock: Clock, rng: Rng) -> VobizProvider:
+    return VobizProvider(scenario, clock, rng)
