@@ -6,16 +6,28 @@ Each provider maps these to its own status, code and body in one table
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from mockserver.domain.money import Money
 
+V = TypeVar("V")
+
 
 class MockError(Exception):
     """Base of every error a request can end in on purpose."""
+
+
+def by_kind(table: Mapping[type[MockError], V], error: MockError) -> V | None:
+    """The entry of a dialect's table for this error: its own class's, else the nearest
+    base class's (a provider's named error falls back to its kind)."""
+    for kind in type(error).__mro__:
+        if kind in table:
+            return table[kind]
+    return None
 
 
 @dataclass
@@ -32,11 +44,18 @@ class NotFound(MockError):
         return self.message or f"{self.kind} {self.id} not found"
 
 
+def field_path(*parts: str | int) -> str:
+    """`.numberStockItemIds[0]`: where in a request a problem lies, as `Invalid.fields` and
+    `Violation.path` name it; each provider's dialect renders it its own way."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
 @dataclass
 class Invalid(MockError):
     """A request that passed the spec but breaks a rule of the provider.
 
-    `fields` maps a JSON path into the request (".numberStockItemIds[0]") to its problems.
+    `fields` maps a field path into the request (`field_path`: ".numberStockItemIds[0]")
+    to its problems.
     """
 
     message: str

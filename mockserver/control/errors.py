@@ -22,6 +22,7 @@ from mockserver.errors import (
     RequestInvalid,
     RouteNotFound,
     UnsupportedMediaType,
+    by_kind,
 )
 from mockserver.exchange import Reply
 from mockserver.providers.base import ErrorContext
@@ -43,7 +44,7 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
 
 
 def render(error: MockError, context: ErrorContext) -> Reply:
-    status, code = STATUS.get(type(error), (500, "mock-bug"))
+    status, code = by_kind(STATUS, error) or (500, "mock-bug")
     if isinstance(error, Injected):
         status = error.status
     body: dict[str, Any] = {

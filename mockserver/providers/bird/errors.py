@@ -30,6 +30,8 @@ from mockserver.errors import (
     Unauthenticated,
     UnsupportedMediaType,
     Violation,
+    by_kind,
+    field_path,
 )
 from mockserver.exchange import Reply
 from mockserver.providers.base import ErrorContext
@@ -59,11 +61,11 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
 
 
 def render(error: MockError, context: ErrorContext) -> Reply:
-    status, code = STATUS.get(type(error), (500, "InternalError"))
+    status, code = by_kind(STATUS, error) or (500, "InternalError")
     if isinstance(error, Injected):  # a fault: the status it forces, a code in Bird's style
         status, code = error.status, error.phrase.replace(" ", "").replace("-", "")
     body: dict[str, Any] = {"code": getattr(error, "code", None) or code, "message": str(error)}
-    details = _DETAILS.get(type(error), _no_details)(error)
+    details = (by_kind(_DETAILS, error) or _no_details)(error)
     if isinstance(error, RequestInvalid):
         body["message"] = _invalid_message(error.violations)
     if details:
@@ -76,10 +78,9 @@ def render(error: MockError, context: ErrorContext) -> Reply:
     return Reply(status, body, headers)
 
 
-def json_path(violation: Violation) -> str:
+def json_path(*parts: str | int) -> str:
     """ ".numberStockItemIds[0]": a dot-prefixed JSON path, as in Bird's observed 422s."""
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in violation.path)
-    return path or "."
+    return field_path(*parts) or "."
 
 
 def _invalid_message(violations: list[Violation]) -> str:
@@ -92,7 +93,7 @@ def _violations(error: MockError) -> dict[str, list[str]]:
     assert isinstance(error, RequestInvalid)
     details: dict[str, list[str]] = {}
     for violation in error.violations:
-        details.setdefault(json_path(violation), []).append(violation.message)
+        details.setdefault(json_path(*violation.path), []).append(violation.message)
     return details
 
 
@@ -103,7 +104,7 @@ def _fields(error: MockError) -> dict[str, Any]:
 
 def _malformed(error: MockError) -> dict[str, Any]:
     assert isinstance(error, MalformedBody)
-    return {".": [f"invalid JSON: {error.reason}"]}
+    return {json_path(): [f"invalid JSON: {error.reason}"]}
 
 
 def _funds(error: MockError) -> dict[str, Any]:

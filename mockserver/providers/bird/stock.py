@@ -16,6 +16,7 @@ from mockserver.domain.pagination import Page, query_scope
 from mockserver.errors import Conflict, InsufficientFunds, Invalid, NotFound
 from mockserver.numbering import numbering_plans
 from mockserver.providers.bird.auth import BirdPrincipal
+from mockserver.providers.bird.errors import json_path
 from mockserver.providers.bird.lifecycles import order_timeline
 from mockserver.providers.bird.models import (
     Due,
@@ -95,13 +96,17 @@ class Stock:
         if not query.countries:
             raise Invalid(
                 "The prefix filter needs countryCodes",
-                {".prefix": ["prefix must be used together with countryCodes"]},
+                {json_path("prefix"): ["prefix must be used together with countryCodes"]},
             )
         digits = query.prefix.removeprefix("+")
         if not digits.isdigit():
             raise Invalid(
                 "The prefix filter is malformed",
-                {".prefix": ["prefix must be area code digits or an E.164 prefix such as +1205"]},
+                {
+                    json_path("prefix"): [
+                        "prefix must be area code digits or an E.164 prefix such as +1205"
+                    ]
+                },
             )
         plans = numbering_plans()
         if query.prefix.startswith("+"):
@@ -120,7 +125,7 @@ class Stock:
         if len(position) != 2 or not all(isinstance(p, str) for p in position):
             raise Invalid(
                 "The page token is not valid for this request",
-                {".pageToken": ["the page token is malformed"]},
+                {json_path("pageToken"): ["the page token is malformed"]},
             )
         return (str(position[0]), str(position[1]))
 
@@ -207,7 +212,7 @@ class Stock:
             assert item is not None
             problem = self._purchase_problem(principal, workspace, item, now)
             if problem:
-                problems[f".numberStockItemIds[{index}]"] = [problem]
+                problems[json_path("numberStockItemIds", index)] = [problem]
             items.append(item)
         if problems:
             raise Invalid("One or more number stock items cannot be bought", problems)

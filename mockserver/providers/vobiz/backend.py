@@ -12,10 +12,11 @@ from datetime import datetime
 
 from mockserver.clock import Clock
 from mockserver.domain.wallet import Wallet
-from mockserver.errors import Forbidden, NotFound, Unauthenticated
+from mockserver.errors import Forbidden, Unauthenticated
 from mockserver.providers.vobiz.auth import VobizPrincipal
 from mockserver.providers.vobiz.byon import Byon
 from mockserver.providers.vobiz.channels import Channels
+from mockserver.providers.vobiz.errors import BalanceNotFound
 from mockserver.providers.vobiz.models import Account, Due, VobizState
 from mockserver.providers.vobiz.orders import Orders
 from mockserver.providers.vobiz.seed import VobizConfig, new_account
@@ -121,13 +122,8 @@ class VobizBackend:
         self.now()
         account = self.account(principal)
         if auth_id != account.auth_id:
-            raise Forbidden("You do not have permission to access this account", code="FORBIDDEN")
+            raise Forbidden("You do not have permission to access this account")
         wallet = account.wallets.get(currency)
         if wallet is None:
-            raise NotFound(
-                "Balance",
-                currency,
-                f"The account holds no {currency} balance",
-                code="BALANCE_NOT_FOUND",
-            )
+            raise BalanceNotFound("Balance", currency, f"The account holds no {currency} balance")
         return account, wallet

@@ -13,8 +13,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from mockserver.errors import Conflict, Invalid, NotFound, RateLimited, Rejected
+from mockserver.errors import RateLimited
 from mockserver.providers.vobiz.auth import VobizPrincipal
+from mockserver.providers.vobiz.errors import (
+    InvalidOtp,
+    NumberAlreadyVerified,
+    NumberInUse,
+    OtpExpired,
+    VerificationLocked,
+    VerificationNotFound,
+)
 from mockserver.providers.vobiz.models import Account, Claim, SentCode, Verification
 
 if TYPE_CHECKING:
@@ -59,9 +67,8 @@ class Byon:
             if left <= 0:
                 verification.locked_until = now + self.vobiz.config.otp_lock
                 self._claim(account, verification)
-            raise Rejected(
+            raise InvalidOtp(
                 "The verification code is incorrect",
-                code="INVALID_OTP",
                 details={"attempts_remaining": max(left, 0)},
             )
         verification.verified_at = now
@@ -72,11 +79,8 @@ class Byon:
         """The account's verification of this number, if a code can be confirmed now."""
         verification = account.verifications.get(phone_number)
         if verification is None:
-            raise NotFound(
-                "Verification",
-                phone_number,
-                "No verification was requested for this number",
-                code="VERIFICATION_NOT_FOUND",
+            raise VerificationNotFound(
+                "Verification", phone_number, "No verification was requested for this number"
             )
         status = verification.status(now)
         if status == "verified":
@@ -84,10 +88,9 @@ class Byon:
         if status == "locked":
             raise _locked(verification, now)
         if status == "expired":
-            raise Invalid(
+            raise OtpExpired(
                 "The verification code has expired; request a new one",
                 {"otp_code": ["the code expired; request a new one"]},
-                code="OTP_EXPIRED",
             )
         return verification
 
@@ -125,36 +128,29 @@ class Byon:
     def _ensure_free(self, account: Account, phone_number: str, now: datetime) -> None:
         if self.vobiz.state.inventory.by_number(phone_number) is not None:
             # Keeps one holder per number: stock and orders never meet a BYON claim.
-            raise Conflict(
+            raise NumberInUse(
                 "This number belongs to Vobiz's inventory: order it and onboard it with "
                 "number_onboarding_mode buy_from_vobiz",
                 {"phone_number": phone_number},
-                code="NUMBER_IN_USE",
             )
         owner = self.vobiz.state.claimant(phone_number, now)
         if owner is not None and owner != account.auth_id:
-            raise Conflict(
+            raise NumberInUse(
                 "This number is ordered, verified or being verified by another account",
                 {"phone_number": phone_number},
-                code="NUMBER_IN_USE",
             )
 
 
-def _already_verified(phone_number: str) -> Conflict:
-    return Conflict(
-        "This number is already verified",
-        {"phone_number": phone_number},
-        code="NUMBER_ALREADY_VERIFIED",
-    )
+def _already_verified(phone_number: str) -> NumberAlreadyVerified:
+    return NumberAlreadyVerified("This number is already verified", {"phone_number": phone_number})
 
 
-def _locked(verification: Verification, now: datetime) -> RateLimited:
+def _locked(verification: Verification, now: datetime) -> VerificationLocked:
     assert verification.locked_until is not None
     wait = _ceil_seconds(verification.locked_until - now)
-    return RateLimited(
+    return VerificationLocked(
         "Too many incorrect codes: the verification is locked",
         retry_after=wait,
-        code="VERIFICATION_LOCKED",
         details={"retryAfter": wait},
     )
 

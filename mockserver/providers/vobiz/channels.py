@@ -6,8 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from mockserver.errors import Conflict, Invalid, NotFound
+from mockserver.errors import Invalid
 from mockserver.providers.vobiz.auth import VobizPrincipal
+from mockserver.providers.vobiz.errors import (
+    ChannelAlreadyExists,
+    ChannelNotFound,
+    NumberInUse,
+    NumberNotVerified,
+    OrderNotCompleted,
+    OrderNotFound,
+)
 from mockserver.providers.vobiz.models import Account, Channel
 
 if TYPE_CHECKING:
@@ -35,10 +43,9 @@ class Channels:
         account = self.vobiz.account(principal)
         verification_status = self._onboarding_check(account, request, now)
         if any(c.phone_number == request.phone_number for c in account.channels.values()):
-            raise Conflict(
+            raise ChannelAlreadyExists(
                 "A channel for this phone number already exists",
                 {"phone_number": request.phone_number},
-                code="CHANNEL_ALREADY_EXISTS",
             )
         self._held_elsewhere_check(account, request.phone_number, now)
         channel = Channel(
@@ -70,12 +77,7 @@ class Channels:
         if request.number_order_id is not None:
             order = account.orders.get(request.number_order_id)
             if order is None:
-                raise NotFound(
-                    "Order",
-                    request.number_order_id,
-                    "Number order not found",
-                    code="ORDER_NOT_FOUND",
-                )
+                raise OrderNotFound("Order", request.number_order_id, "Number order not found")
         if mode == "buy_from_vobiz":
             return self._bought_number_check(account, request, now)
         if mode == "bring_your_own":
@@ -83,10 +85,9 @@ class Channels:
             if verification is None or verification.verified_at is None:
                 # 409, not 422: the request is well formed, the number's state is not
                 # ready yet (invented status for a documented rule, docs/fidelity.md).
-                raise Conflict(
+                raise NumberNotVerified(
                     "The number has not been verified with bring-your-own/verify",
                     {"phone_number": request.phone_number},
-                    code="NUMBER_NOT_VERIFIED",
                 )
             return "verified"
         return "pending"  # embedded signup: Meta verifies the number later
@@ -103,10 +104,9 @@ class Channels:
             for channel in other.channels.values()
         )
         if (claimant is not None and claimant != account.auth_id) or connected:
-            raise Conflict(
+            raise NumberInUse(
                 "This number is ordered, verified or connected by another account",
                 {"phone_number": phone_number},
-                code="NUMBER_IN_USE",
             )
 
     def _bought_number_check(self, account: Account, request: ChannelRequest, now: datetime) -> str:
@@ -118,10 +118,9 @@ class Channels:
         order = account.orders[request.number_order_id]
         if order.status(now) != "completed" or order.number.number != request.phone_number:
             # 409 like NUMBER_NOT_VERIFIED: the order exists but is not (yet) this number's.
-            raise Conflict(
+            raise OrderNotCompleted(
                 "The order is not completed for this phone number",
                 {"number_order_id": request.number_order_id, "phone_number": request.phone_number},
-                code="ORDER_NOT_COMPLETED",
             )
         return "verified"
 
@@ -132,7 +131,7 @@ class Channels:
     def get(self, principal: VobizPrincipal, channel_id: str) -> Channel:
         channel = self.vobiz.account(principal).channels.get(channel_id)
         if channel is None:
-            raise NotFound("Channel", channel_id, "Channel not found", code="CHANNEL_NOT_FOUND")
+            raise ChannelNotFound("Channel", channel_id, "Channel not found")
         return channel
 
     def update(

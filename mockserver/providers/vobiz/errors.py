@@ -1,7 +1,11 @@
-"""Vobiz's error dialect: the envelope of https://docs.vobiz.ai/errors.
+"""Vobiz's error dialect: the envelope of https://docs.vobiz.ai/errors, and its codes.
 
 `{"status": "error", "error": {"code", "message", "details"}, "timestamp", "requestId"}`;
 422 VALIDATION_ERROR carries `details.errors[]` of `{field, message, code, value}`.
+
+The use cases raise the named errors below, never a code as a string; `STATUS` is the one
+table of what each error becomes. Documented codes are on docs.vobiz.ai/errors and the
+WhatsApp pages; the statuses the docs do not give are invented (docs/fidelity.md).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mockserver import errors as kinds
 from mockserver.errors import (
     Conflict,
     ContractBroken,
@@ -28,10 +33,75 @@ from mockserver.errors import (
     Unauthenticated,
     UnsupportedMediaType,
     Violation,
+    by_kind,
+    field_path,
 )
 from mockserver.exchange import Reply
 from mockserver.providers.base import ErrorContext
 from mockserver.providers.vobiz import wire
+
+# --- Vobiz's own codes ------------------------------------------------------------------
+
+
+class BalanceNotFound(kinds.NotFound):
+    """The account holds no balance in that currency."""
+
+
+class OrderNotFound(kinds.NotFound):
+    """No number order of this account by that id."""
+
+
+class ChannelNotFound(kinds.NotFound):
+    """No WhatsApp channel of this account by that id."""
+
+
+class VerificationNotFound(kinds.NotFound):
+    """No BYON verification was requested for the number."""
+
+
+class NumbersUnavailable(kinds.NotFound):
+    """Nothing in stock for the country and region."""
+
+
+class NumberNotAvailable(kinds.Conflict):
+    """The preferred number is not in stock (sold, or another region's)."""
+
+
+class NumberInUse(kinds.Conflict):
+    """Another account ordered, verified, is verifying or connected the number."""
+
+
+class NumberAlreadyVerified(kinds.Conflict):
+    """The account verified this number already."""
+
+
+class NumberNotVerified(kinds.Conflict):
+    """A bring-your-own channel for a number not verified yet."""
+
+
+class OrderNotCompleted(kinds.Conflict):
+    """A buy-from-Vobiz channel for an order not completed (or of another number)."""
+
+
+class OrderNotPending(kinds.Conflict):
+    """Only a pending order can be cancelled."""
+
+
+class ChannelAlreadyExists(kinds.Conflict):
+    """The account has a channel for this phone number already."""
+
+
+class InvalidOtp(kinds.Rejected):
+    """A wrong verification code (it counts towards the lock)."""
+
+
+class OtpExpired(kinds.Invalid):
+    """The verification code expired: request a new one."""
+
+
+class VerificationLocked(kinds.RateLimited):
+    """Too many wrong codes: the verification is locked for a while."""
+
 
 STATUS: dict[type[MockError], tuple[int, str]] = {
     MalformedBody: (400, "MALFORMED_JSON"),
@@ -49,6 +119,22 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
     Invalid: (422, "VALIDATION_ERROR"),
     RateLimited: (429, "RATE_LIMIT_EXCEEDED"),
     ContractBroken: (500, "INTERNAL_ERROR"),
+    # Vobiz's own codes (every status but 402 and 429 invented: docs/fidelity.md).
+    BalanceNotFound: (404, "BALANCE_NOT_FOUND"),
+    OrderNotFound: (404, "ORDER_NOT_FOUND"),
+    ChannelNotFound: (404, "CHANNEL_NOT_FOUND"),
+    VerificationNotFound: (404, "VERIFICATION_NOT_FOUND"),
+    NumbersUnavailable: (404, "NUMBERS_UNAVAILABLE"),
+    NumberNotAvailable: (409, "NUMBER_NOT_AVAILABLE"),
+    NumberInUse: (409, "NUMBER_IN_USE"),
+    NumberAlreadyVerified: (409, "NUMBER_ALREADY_VERIFIED"),
+    NumberNotVerified: (409, "NUMBER_NOT_VERIFIED"),
+    OrderNotCompleted: (409, "ORDER_NOT_COMPLETED"),
+    OrderNotPending: (409, "ORDER_NOT_PENDING"),
+    ChannelAlreadyExists: (409, "CHANNEL_ALREADY_EXISTS"),
+    InvalidOtp: (400, "INVALID_OTP"),
+    OtpExpired: (422, "OTP_EXPIRED"),
+    VerificationLocked: (429, "VERIFICATION_LOCKED"),
 }
 
 # JSON Schema keyword -> the field code of details.errors[]. Documented: MIN_LENGTH,
@@ -73,14 +159,14 @@ FIELD_CODES = {
 
 
 def render(error: MockError, context: ErrorContext) -> Reply:
-    status, code = STATUS.get(type(error), (500, "INTERNAL_ERROR"))
+    status, code = by_kind(STATUS, error) or (500, "INTERNAL_ERROR")
     if isinstance(error, Injected):  # a fault: the status it forces, a code in Vobiz's style
         status, code = error.status, _code_of(error)
     body_error: dict[str, Any] = {
         "code": getattr(error, "code", None) or code,
         "message": _message(error),
     }
-    details = _DETAILS.get(type(error), _own_details)(error)
+    details = (by_kind(_DETAILS, error) or _own_details)(error)
     if details:
         body_error["details"] = details
     body = {
@@ -102,8 +188,7 @@ def _code_of(error: Injected) -> str:
 
 def field_name(violation: Violation) -> str:
     """`phone_number`, `items[0].e164`: the offending field, without a leading dot."""
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in violation.path)
-    return text.lstrip(".") or "body"
+    return field_path(*violation.path).lstrip(".") or "body"
 
 
 def _message(error: MockError) -> str:
@@ -143,7 +228,7 @@ def _echoed(value: Any) -> Any:
 
 def _fields(error: MockError) -> dict[str, Any]:
     assert isinstance(error, Invalid)
-    field_code = "EXPIRED" if error.code == "OTP_EXPIRED" else "INVALID_VALUE"
+    field_code = "EXPIRED" if isinstance(error, OtpExpired) else "INVALID_VALUE"
     errors = [
         {"field": name.lstrip("."), "message": message, "code": field_code}
         for name, messages in error.fields.items()

@@ -67,8 +67,10 @@ def verify_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
 
 @HANDLERS.operation("confirmByonNumber")
 def confirm_byon_number(vobiz: VobizBackend, call: VobizCall) -> Reply:
-    vobiz.byon.confirm(call.principal, call.body["phone_number"], call.body["otp_code"])
-    return Reply(200, {"status": "verified", "message": "Number verified successfully"})
+    verification = vobiz.byon.confirm(
+        call.principal, call.body["phone_number"], call.body["otp_code"]
+    )
+    return Reply(200, wire.confirmation(verification, vobiz.clock.now()))
 
 
 @HANDLERS.operation("createWhatsAppChannel")

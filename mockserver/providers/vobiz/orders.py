@@ -9,8 +9,14 @@ from typing import TYPE_CHECKING
 
 from mockserver.domain.lifecycle import Step, Timeline
 from mockserver.domain.money import Money
-from mockserver.errors import Conflict, InsufficientFunds, Invalid, NotFound
+from mockserver.errors import InsufficientFunds, Invalid
 from mockserver.providers.vobiz.auth import VobizPrincipal
+from mockserver.providers.vobiz.errors import (
+    NumberNotAvailable,
+    NumbersUnavailable,
+    OrderNotFound,
+    OrderNotPending,
+)
 from mockserver.providers.vobiz.models import Account, Claim, Due, Order, StockNumber
 from mockserver.providers.vobiz.seed import EXPONENT
 
@@ -118,10 +124,9 @@ class Orders:
                 or number.country != request.country
                 or number.region != request.region
             ):
-                raise Conflict(
+                raise NumberNotAvailable(
                     "The preferred number is not available",
                     {"preferred_number": request.preferred_number},
-                    code="NUMBER_NOT_AVAILABLE",
                 )
             return number
         found, _ = self.vobiz.state.inventory.scan(
@@ -141,7 +146,7 @@ class Orders:
         self.vobiz.now()
         order = self.vobiz.account(principal).orders.get(order_id)
         if order is None:
-            raise NotFound("Order", order_id, "Number order not found", code="ORDER_NOT_FOUND")
+            raise OrderNotFound("Order", order_id, "Number order not found")
         return order
 
     def cancel(self, principal: VobizPrincipal, order_id: str) -> Order:
@@ -151,10 +156,8 @@ class Orders:
         order = self.get(principal, order_id)
         status = order.status(now)
         if status != "pending":
-            raise Conflict(
-                f"Only pending orders can be cancelled; this one is {status}",
-                {"status": status},
-                code="ORDER_NOT_PENDING",
+            raise OrderNotPending(
+                f"Only pending orders can be cancelled; this one is {status}", {"status": status}
             )
         order.ended_status, order.ended_at, order.failure_reason = "cancelled", now, None
         self.vobiz.state.schedule.add(now, Due("order-ended", account, order.id))
@@ -166,10 +169,9 @@ def _anything(number: StockNumber) -> bool:
     return True
 
 
-def _unavailable(request: OrderRequest) -> NotFound:
-    return NotFound(
+def _unavailable(request: OrderRequest) -> NumbersUnavailable:
+    return NumbersUnavailable(
         "Numbers",
         f"{request.country}-{request.region}",
         f"No numbers available in {request.country}/{request.region}",
-        code="NUMBERS_UNAVAILABLE",
     )

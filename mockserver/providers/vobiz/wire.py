@@ -75,6 +75,11 @@ def verification(v: Verification, now: datetime) -> dict[str, Any]:
     }
 
 
+def confirmation(v: Verification, now: datetime) -> dict[str, Any]:
+    """Documented: `{"status": "verified", "message": "Number verified successfully"}`."""
+    return {"status": v.status(now), "message": "Number verified successfully"}
+
+
 def channel(c: Channel) -> dict[str, Any]:
     # access_token is write-only: "never returned" (channels docs).
     return {
