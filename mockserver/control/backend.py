@@ -52,8 +52,8 @@ class ControlBackend:
         have = ", ".join(p.name for p in self.mock.providers)
         raise NotFound("Provider", name, f"No provider {name} (this mock has {have})")
 
-    def now(self) -> datetime:
-        """The clock's now, with every provider's due side effects applied."""
+    def settle(self) -> datetime:
+        """Apply every provider's side effects that fell due; return the clock's now."""
         now = self.mock.clock.now()
         for provider in self.mock.providers:
             now = provider.settle()
@@ -69,7 +69,7 @@ class ControlBackend:
 
     def advance(self, seconds: float) -> MockClock:
         self.clock.advance(timedelta(seconds=seconds))
-        self.now()
+        self.settle()
         return self.clock
 
     def set_time(self, when: datetime) -> MockClock:
@@ -81,7 +81,7 @@ class ControlBackend:
                 code="clock-backwards",
             )
         self.clock.set(when)
-        self.now()
+        self.settle()
         return self.clock
 
     # --- reset -----------------------------------------------------------------------
@@ -106,7 +106,7 @@ class ControlBackend:
     # --- wallets ---------------------------------------------------------------------
 
     def wallets(self, provider: str | None, tenant: str | None) -> list[WalletView]:
-        self.now()
+        self.settle()
         return [
             view
             for view in self._all_wallets()
@@ -119,7 +119,7 @@ class ControlBackend:
                 yield WalletView(provider.name, held.tenant, held.owner, held.wallet)
 
     def set_wallet(self, provider: str, tenant: str, currency: str, balance: str) -> WalletView:
-        now = self.now()
+        now = self.settle()
         found = [v for v in self._all_wallets() if (v.provider, v.tenant) == (provider, tenant)]
         if not found:
             raise _no_tenant(provider, tenant)
@@ -179,7 +179,7 @@ class ControlBackend:
 
     def otp_codes(self, phone_number: str) -> list[tuple[str, OtpCode]]:
         """Every provider's codes sent to the number, newest first, with the provider."""
-        self.now()
+        self.settle()
         found = [(p.name, code) for p in self.mock.providers for code in p.otp_codes(phone_number)]
         return sorted(found, key=lambda pair: pair[1].sent_at, reverse=True)
 

@@ -79,7 +79,7 @@ def get_state(control: ControlBackend, call: Call[None]) -> Reply:
     provider, tenant = call.query.get("provider"), call.query.get("tenant")
     if tenant is not None and provider is None:
         raise Invalid("`tenant` needs `provider`", {"/provider": ["required with tenant"]})
-    control.now()
+    control.settle()
     try:
         return _ok(snapshot.take(control.mock, provider, tenant))
     except snapshot.UnknownTenant as error:

@@ -1,9 +1,10 @@
 """Bird's backend: the tenants, the clock with its due side effects, and the use cases
 by resource (stock.py: search, reserve, buy; numbers.py: a workspace's numbers and alpha
-senders; endpoints.py: subscriptions and destinations).
+senders; subscriptions.py: endpoint subscriptions and destinations).
 
 Handlers run one at a time on the event loop, so a use case is never interleaved with
-another; each starts with `now()`, which first applies every side effect that fell due.
+another; each starts with `settle()`, which applies every side effect that fell due and
+returns the clock's now.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from mockserver.domain.pagination import PageTokens
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import NotFound, Unauthenticated
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.endpoints import Endpoints
 from mockserver.providers.bird.models import BirdState, Due, Tenant, Workspace
 from mockserver.providers.bird.numbers import Numbers
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.providers.bird.stock import Stock
+from mockserver.providers.bird.subscriptions import Subscriptions
 from mockserver.rng import Rng
 
 
@@ -31,10 +32,10 @@ class BirdBackend:
         self.clock = clock
         self.ids = rng.stream("bird.ids")
         self.tokens = PageTokens(rng.secret("bird.page-tokens"))
-        # The use cases, by resource (stock.py, numbers.py, endpoints.py).
+        # The use cases, by resource (stock.py, numbers.py, subscriptions.py).
         self.stock = Stock(self)
         self.numbers = Numbers(self)
-        self.endpoints = Endpoints(self)
+        self.subscriptions = Subscriptions(self)
         # The scenario's workspaces as seeded, for resetting one of them.
         self._pristine = {
             workspace.id: copy.deepcopy(workspace)
@@ -42,8 +43,8 @@ class BirdBackend:
             for workspace in tenant.workspaces.values()
         }
 
-    def now(self) -> datetime:
-        """The clock's now, with every side effect that fell due before it applied."""
+    def settle(self) -> datetime:
+        """Apply every side effect that fell due by the clock's now, in due order; return now."""
         now = self.clock.now()
         for at, due in self.state.schedule.due(now):
             _EFFECTS[due.kind](self, at, due)
@@ -78,7 +79,7 @@ class BirdBackend:
         this id); a workspace an ad-hoc tenant opened is forgotten. Its numbers return to
         stock, its reservations end, its pending effects and its rules are dropped. Other
         workspaces are untouched. Returns how many workspaces were reset."""
-        now = self.now()
+        now = self.settle()
         reset = 0
         for tenant in self.state.unique_tenants():
             workspace = tenant.workspaces.get(workspace_id)

@@ -12,9 +12,9 @@ from mockserver.exchange import Call, Handlers, Reply
 from mockserver.providers.bird import wire
 from mockserver.providers.bird.auth import BirdPrincipal
 from mockserver.providers.bird.backend import BirdBackend
-from mockserver.providers.bird.endpoints import Billed
 from mockserver.providers.bird.numbers import NumberQuery
 from mockserver.providers.bird.stock import StockQuery
+from mockserver.providers.bird.subscriptions import Billed
 
 HANDLERS: Handlers[BirdBackend, BirdPrincipal] = Handlers()
 BirdCall = Call[BirdPrincipal]
@@ -108,14 +108,14 @@ def get_workspace_alpha_number(bird: BirdBackend, call: BirdCall) -> Reply:
 @HANDLERS.operation("listWorkspaceEndpointSubscriptions")
 def list_workspace_endpoint_subscriptions(bird: BirdBackend, call: BirdCall) -> Reply:
     endpoint_id = call.path["endpointId"]
-    subs = bird.endpoints.subscriptions(call.principal, call.path["workspaceId"], endpoint_id)
+    subs = bird.subscriptions.of_endpoint(call.principal, call.path["workspaceId"], endpoint_id)
     return Reply(200, {"results": [_subscription(bird, b, endpoint_id) for b in subs]})
 
 
 @HANDLERS.operation("getWorkspaceEndpointSubscription")
 def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    billed = bird.endpoints.subscription(
+    billed = bird.subscriptions.get(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
     return Reply(200, _subscription(bird, billed, p["endpointId"]))
@@ -124,7 +124,7 @@ def get_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Re
 @HANDLERS.operation("cancelWorkspaceEndpointSubscription")
 def cancel_workspace_endpoint_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
     p = call.path
-    billed = bird.endpoints.cancel(
+    billed = bird.subscriptions.cancel(
         call.principal, p["workspaceId"], p["endpointId"], p["subscriptionName"]
     )
     return Reply(200, _subscription(bird, billed, p["endpointId"]))
@@ -135,16 +135,16 @@ def activate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) 
     args = _destination_args(call)
     if call.query.get("validate"):
         # Documented: "When set, only validates the request payload without mutating any data."
-        prices = bird.endpoints.destination_prices(call.principal, *args)
+        prices = bird.subscriptions.destination_prices(call.principal, *args)
         return Reply(200, {"subscriptionPrices": {c: wire.money(m) for c, m in prices.items()}})
-    destinations = bird.endpoints.activate(call.principal, *args)
+    destinations = bird.subscriptions.activate(call.principal, *args)
     now = bird.clock.now()
     return Reply(201, {"results": [wire.destination(d, now) for d in destinations]})
 
 
 @HANDLERS.operation("deactivateWorkspaceEndpointDestinations")
 def deactivate_workspace_endpoint_destinations(bird: BirdBackend, call: BirdCall) -> Reply:
-    destinations = bird.endpoints.deactivate(call.principal, *_destination_args(call))
+    destinations = bird.subscriptions.deactivate(call.principal, *_destination_args(call))
     now = bird.clock.now()
     return Reply(200, {"results": [wire.destination(d, now) for d in destinations]})
 

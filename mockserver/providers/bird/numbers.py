@@ -44,7 +44,7 @@ class Numbers:
     def page(
         self, principal: BirdPrincipal, workspace_id: str, query: NumberQuery
     ) -> Page[LongCodeNumber]:
-        self.bird.now()
+        self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         prefix = None
         if query.number_prefix is not None:
@@ -67,7 +67,7 @@ class Numbers:
         )
 
     def get(self, principal: BirdPrincipal, workspace_id: str, number_id: str) -> LongCodeNumber:
-        self.bird.now()
+        self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         number = workspace.numbers.get(number_id)
         if number is None:
@@ -83,14 +83,14 @@ class Numbers:
         page_token: str | None,
         reverse: bool,
     ) -> Page[AlphaSender]:
-        self.bird.now()
+        self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         senders = list(workspace.alpha_senders.values())
         scope = query_scope(["alpha", principal.key, workspace_id, reverse])
         return self.bird.tokens.page_sorted(scope, senders, _created, page_token, limit, reverse)
 
     def alpha(self, principal: BirdPrincipal, workspace_id: str, alpha_id: str) -> AlphaSender:
-        self.bird.now()
+        self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         alpha = workspace.alpha_senders.get(alpha_id)
         if alpha is None:

@@ -57,7 +57,7 @@ class BirdProvider(Provider):
         return self.backend.state.rules
 
     def settle(self) -> datetime:
-        return self.backend.now()
+        return self.backend.settle()
 
     def reset(self) -> None:
         # A throwaway Rng: the stock must come out exactly as it did at start, whatever the

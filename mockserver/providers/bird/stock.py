@@ -65,7 +65,7 @@ class Stock:
     def search(
         self, principal: BirdPrincipal, organization_id: str, query: StockQuery
     ) -> Page[StockItem]:
-        now = self.bird.now()
+        now = self.bird.settle()
         self.bird.organization(principal, organization_id)
         ranges = self._stock_ranges(query)
         after = self._stock_cursor(query, principal.key)
@@ -134,7 +134,7 @@ class Stock:
         return held is not None and held.holds(now) and held.holder is not workspace
 
     def reserve(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> Reservation:
-        now = self.bird.now()
+        now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         item = self._available_item(item_id, workspace, now)
         expires = now + self.bird.config.reservation_ttl
@@ -148,7 +148,7 @@ class Stock:
         return held
 
     def release(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> None:
-        now = self.bird.now()
+        now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         held = self.bird.state.reservations.get(item_id)
         if held is None or held.holder is not workspace or not held.holds(now):
@@ -179,7 +179,7 @@ class Stock:
         self, principal: BirdPrincipal, workspace_id: str, item_ids: Sequence[str]
     ) -> list[LongCodeNumber]:
         """Assign the stock items to the workspace and charge its wallet, all or nothing."""
-        now = self.bird.now()
+        now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         items = self._purchasable(principal, workspace, item_ids, now)
         price = total([item.monthly_price for item in items], self.bird.config.currency, -6)

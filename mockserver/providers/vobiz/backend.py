@@ -24,8 +24,9 @@ from mockserver.rng import Rng
 
 
 class VobizBackend:
-    """Every use case starts with `now()`, which first applies the side effects that fell
-    due (a failed order's refund): statuses themselves are computed from timestamps."""
+    """Every use case starts with `settle()`, which applies the side effects that fell due
+    (a failed order's refund) and returns the clock's now: statuses themselves are
+    computed from timestamps."""
 
     def __init__(self, config: VobizConfig, state: VobizState, clock: Clock, rng: Rng) -> None:
         self.config = config
@@ -44,8 +45,8 @@ class VobizBackend:
             if not account.ad_hoc
         }
 
-    def now(self) -> datetime:
-        """The clock's now, with every side effect that fell due before it applied."""
+    def settle(self) -> datetime:
+        """Apply every side effect that fell due by the clock's now, in due order; return now."""
         now = self.clock.now()
         for at, due in self.state.schedule.due(now):
             if due.kind == "order-ended":
@@ -72,7 +73,7 @@ class VobizBackend:
         """Back to the scenario as loaded for this account; an ad-hoc account is forgotten
         (with its credential). Its ordered numbers return to stock, its claims end, its
         pending effects and rules are dropped; other accounts are untouched."""
-        now = self.now()
+        now = self.settle()
         account = self.state.accounts.get(auth_id)
         if account is None:
             return False
@@ -119,7 +120,7 @@ class VobizBackend:
     def balance(
         self, principal: VobizPrincipal, auth_id: str, currency: str
     ) -> tuple[Account, Wallet]:
-        self.now()
+        self.settle()
         account = self.account(principal)
         if auth_id != account.auth_id:
             raise Forbidden("You do not have permission to access this account")

@@ -35,7 +35,7 @@ class Byon:
 
     def verify(self, principal: VobizPrincipal, phone_number: str, method: str) -> Verification:
         """Send a new code (voiding the previous one), unless one was sent too recently."""
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         self._ensure_free(account, phone_number, now)
         current = account.verifications.get(phone_number)
@@ -58,7 +58,7 @@ class Byon:
     def confirm(self, principal: VobizPrincipal, phone_number: str, code: str) -> Verification:
         """The right code verifies the number. A wrong one counts (the only failing call
         that changes state, by design); the last one allowed locks the verification."""
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         verification = self.pending(account, phone_number, now)
         if code != verification.code:

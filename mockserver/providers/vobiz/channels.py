@@ -39,7 +39,7 @@ class Channels:
         self.vobiz = vobiz
 
     def create(self, principal: VobizPrincipal, request: ChannelRequest) -> Channel:
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         verification_status = self._onboarding_check(account, request, now)
         if any(c.phone_number == request.phone_number for c in account.channels.values()):

@@ -40,7 +40,7 @@ class Orders:
     def availability(
         self, principal: VobizPrincipal, country: str, region: str | None, limit: int
     ) -> list[StockNumber]:
-        self.vobiz.now()
+        self.vobiz.settle()
         self.vobiz.account(principal)
         if country not in self.vobiz.config.offers:
             return []  # a search where nothing is offered finds nothing (invented)
@@ -53,7 +53,7 @@ class Orders:
         return items
 
     def create(self, principal: VobizPrincipal, request: OrderRequest) -> Order:
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         offer = self.vobiz.config.offers.get(request.country)
         if offer is None:
@@ -137,13 +137,13 @@ class Orders:
         return found[0]
 
     def all(self, principal: VobizPrincipal, status: str | None) -> list[Order]:
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         rows = [o for o in account.orders.values() if status is None or o.status(now) == status]
         return sorted(rows, key=lambda o: (o.created_at, o.id), reverse=True)
 
     def get(self, principal: VobizPrincipal, order_id: str) -> Order:
-        self.vobiz.now()
+        self.vobiz.settle()
         order = self.vobiz.account(principal).orders.get(order_id)
         if order is None:
             raise OrderNotFound("Order", order_id, "Number order not found")
@@ -151,7 +151,7 @@ class Orders:
 
     def cancel(self, principal: VobizPrincipal, order_id: str) -> Order:
         """Only a pending order can be cancelled: the charge is refunded, the number returns."""
-        now = self.vobiz.now()
+        now = self.vobiz.settle()
         account = self.vobiz.account(principal)
         order = self.get(principal, order_id)
         status = order.status(now)
@@ -161,7 +161,7 @@ class Orders:
             )
         order.ended_status, order.ended_at, order.failure_reason = "cancelled", now, None
         self.vobiz.state.schedule.add(now, Due("order-ended", account, order.id))
-        self.vobiz.now()  # the refund is due now
+        self.vobiz.settle()  # the refund is due now
         return order
 
 

@@ -47,7 +47,7 @@ class VobizProvider(Provider):
         return self.backend.state.rules
 
     def settle(self) -> datetime:
-        return self.backend.now()
+        return self.backend.settle()
 
     def reset(self) -> None:
         # A throwaway Rng, as in BirdProvider.reset: the stock as it was at start.

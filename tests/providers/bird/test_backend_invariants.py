@@ -82,7 +82,7 @@ class BirdMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         tenant, workspace, number_id = data.draw(st.sampled_from(self.bought))
-        self.attempt(lambda: self.bird.endpoints.cancel(tenant, workspace, number_id, "main"))
+        self.attempt(lambda: self.bird.subscriptions.cancel(tenant, workspace, number_id, "main"))
 
     @rule(outcome=st.sampled_from(["rejected", "cancelled"]), after=st.integers(0, 20))
     def order_rule(self, outcome: str, after: int) -> None:
@@ -93,11 +93,11 @@ class BirdMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([1, 3, 5, 30, 600, 86_400 * 31]))
     def advance(self, seconds: int) -> None:
         self.clock.advance(timedelta(seconds=seconds))
-        self.bird.now()
+        self.bird.settle()
 
     def attempt(self, operation: Any) -> Any:
         """Run an operation; if it fails, nothing may have changed."""
-        self.bird.now()  # effects due now are not the operation's doing
+        self.bird.settle()  # effects due now are not the operation's doing
         before = self.fingerprint()
         try:
             return operation()

@@ -89,10 +89,10 @@ class VobizMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([1, 10, 31, 120, 601, 3601]))
     def advance(self, seconds: int) -> None:
         self.clock.advance(timedelta(seconds=seconds))
-        self.vobiz.now()
+        self.vobiz.settle()
 
     def attempt(self, operation: Any, may_change: bool = False) -> Any:
-        self.vobiz.now()
+        self.vobiz.settle()
         before = self.fingerprint()
         try:
             return operation()

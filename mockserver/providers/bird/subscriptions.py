@@ -34,21 +34,21 @@ class Billed:
     starts_at: datetime | None
 
 
-class Endpoints:
+class Subscriptions:
     def __init__(self, bird: BirdBackend) -> None:
         self.bird = bird
 
     def endpoint(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str
     ) -> LongCodeNumber | AlphaSender:
-        self.bird.now()
+        self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         found = workspace.numbers.get(endpoint_id) or workspace.alpha_senders.get(endpoint_id)
         if found is None:
             raise NotFound("Endpoint", endpoint_id, "Endpoint not found")
         return found
 
-    def subscriptions(
+    def of_endpoint(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str
     ) -> list[Billed]:
         """`main` for a long code number (billed from its fulfilment); one per destination
@@ -61,10 +61,10 @@ class Endpoints:
             for d in endpoint.destinations.values()
         ]
 
-    def subscription(
+    def get(
         self, principal: BirdPrincipal, workspace_id: str, endpoint_id: str, name: str
     ) -> Billed:
-        for billed in self.subscriptions(principal, workspace_id, endpoint_id):
+        for billed in self.of_endpoint(principal, workspace_id, endpoint_id):
             if billed.subscription.name == name:
                 return billed
         raise NotFound("Subscription", name, f"Subscription {name} not found")
@@ -75,10 +75,10 @@ class Endpoints:
         """Stop the subscription at the end of its running period; cancelling again changes
         nothing. A number whose order is not yet fulfilled is cancelled at once: its order
         ends `cancelled`, the charge is refunded and the item returns to stock."""
-        now = self.bird.now()
+        now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         endpoint = self.endpoint(principal, workspace_id, endpoint_id)
-        billed = self.subscription(principal, workspace_id, endpoint_id, name)
+        billed = self.get(principal, workspace_id, endpoint_id, name)
         sub = billed.subscription
         if sub.canceled_at is not None:
             return billed
@@ -97,7 +97,7 @@ class Endpoints:
             number.ended = OrderEnd("cancelled", now)
             number.subscription.end_at = now
             self.bird.state.schedule.add(now, Due("order-ended", workspace, number.id))
-            self.bird.now()  # the refund is due now
+            self.bird.settle()  # the refund is due now
         else:
             end = period_end(fulfilled, now, self.bird.config.billing_period)
             number.subscription.end_at = end
@@ -126,7 +126,7 @@ class Endpoints:
         countries: Sequence[str],
     ) -> list[Destination]:
         """A subscription per destination country, charged to the wallet, all or nothing."""
-        now = self.bird.now()
+        now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         sender = self._destination_sender(principal, workspace_id, endpoint_id, capability)
         wanted = list(dict.fromkeys(countries))
@@ -156,7 +156,7 @@ class Endpoints:
         capability: str,
         countries: Sequence[str],
     ) -> list[Destination]:
-        now = self.bird.now()
+        now = self.bird.settle()
         sender = self._destination_sender(principal, workspace_id, endpoint_id, capability)
         wanted = list(dict.fromkeys(countries))
         missing = [c for c in wanted if c not in sender.destinations]
