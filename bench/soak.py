@@ -81,7 +81,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.pytest_plugin import MockTenant
+from mockserver.client import MockTenant
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_CPU, LOAD_CPU = 0, 1

@@ -6,10 +6,22 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Clock", "ManualClock", "Settings", "SystemClock", "__version__", "create_app"]
+__all__ = [
+    "AsyncMockControl",
+    "Clock",
+    "ManualClock",
+    "MockControl",
+    "MockTenant",
+    "NumbersMockError",
+    "Settings",
+    "SystemClock",
+    "__version__",
+    "create_app",
+]
 
 if TYPE_CHECKING:
     from mockserver.app import create_app
+    from mockserver.client import AsyncMockControl, MockControl, MockTenant, NumbersMockError
     from mockserver.clock import Clock, ManualClock, SystemClock
     from mockserver.settings import Settings
 
@@ -21,6 +33,10 @@ _LAZY = {
     "ManualClock": "mockserver.clock",
     "SystemClock": "mockserver.clock",
     "Settings": "mockserver.settings",
+    "MockControl": "mockserver.client",
+    "AsyncMockControl": "mockserver.client",
+    "MockTenant": "mockserver.client",
+    "NumbersMockError": "mockserver.client",
 }
 
 

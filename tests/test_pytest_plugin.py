@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,13 +20,8 @@ import uvicorn  # noqa: F401
 from starlette.applications import Starlette
 
 from mockserver import Settings, create_app
-from mockserver.pytest_plugin import (
-    AsyncMockControl,
-    MockControl,
-    MockTenant,
-    NumbersMockError,
-    sync_asgi_transport,
-)
+from mockserver.client import AsyncMockControl, MockControl, MockTenant, NumbersMockError
+from mockserver.transport import sync_asgi_transport
 from tests.conftest import START
 from tests.support.credentials import BIRD_WS, VOBIZ, VOBIZ_API, VOBIZ_AUTH_ID
 from tests.support.live import serve
@@ -46,7 +43,7 @@ import secrets
 import httpx
 import pytest
 
-from mockserver.pytest_plugin import NumbersMockError
+from mockserver import NumbersMockError
 
 ORDERS = "/api/v1/messaging/numbers/whatsapp/orders"
 ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
@@ -287,6 +284,7 @@ def test_the_entry_point_loads_by_name_and_an_unused_plugin_starts_nothing(
         def test_untouched():
             assert not [t for t in threading.enumerate() if t.name.startswith("numbers-mock")]
             assert "uvicorn" not in sys.modules
+            assert "mockserver.app" not in sys.modules
         """
     )
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
@@ -295,6 +293,16 @@ def test_the_entry_point_loads_by_name_and_an_unused_plugin_starts_nothing(
 
 
 # --- the control client, straight against the app ----------------------------------------
+
+
+def test_the_control_client_is_public_and_loads_without_the_mock() -> None:
+    code = (
+        "import sys\n"
+        "from mockserver import AsyncMockControl, MockControl, MockTenant, NumbersMockError\n"
+        "assert MockControl.__module__ == 'mockserver.client', MockControl.__module__\n"
+        "assert 'mockserver.app' not in sys.modules and 'starlette' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 @pytest.fixture

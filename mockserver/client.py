@@ -1,0 +1,659 @@
+"""The control client: numbers-mock's `/_mock/` API (specs/control.yaml) as typed methods,
+synchronous (`MockControl`, over an `httpx.Client`) and asynchronous (`AsyncMockControl`,
+over an `httpx.AsyncClient`), its answers' shapes as TypedDicts, and `MockTenant`, fresh
+credentials no scenario knows.
+
+    from mockserver import MockControl, NumbersMockError
+
+    with MockControl.connect("http://localhost:8080") as mock:   # or MockControl(client)
+        mock.advance(30)
+
+It needs httpx (`pip install 'numbers-mock[test]'`), imported only when a client connects
+on its own; nothing here imports the mock itself.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, NotRequired, TypedDict, TypeVar
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "AsyncMockControl",
+    "ClockInfo",
+    "Fault",
+    "Health",
+    "JournalEntry",
+    "LedgerEntry",
+    "MockControl",
+    "MockTenant",
+    "NumbersMockError",
+    "Rule",
+    "SentCode",
+    "Wallet",
+]
+
+_AUTH_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+# --- the tenant ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MockTenant:
+    """Credentials of a fresh tenant in both providers, unknown to any scenario.
+
+    The mock opens the tenants on first use (ad-hoc tenants of the scenario, with its ad-hoc
+    wallet balances); a Bird ad-hoc access key may use any organization and workspace id,
+    and these are fresh UUIDs.
+    """
+
+    url: str
+    bird_access_key: str
+    bird_organization_id: str
+    bird_workspace_id: str
+    vobiz_auth_id: str
+    vobiz_auth_token: str
+
+    @classmethod
+    def new(cls, url: str) -> MockTenant:
+        auth_id = "".join(secrets.choice(_AUTH_ID_ALPHABET) for _ in range(8))
+        return cls(
+            url=url.rstrip("/"),
+            bird_access_key=f"numbers_mock_{secrets.token_hex(16)}",
+            bird_organization_id=str(uuid.uuid4()),
+            bird_workspace_id=str(uuid.uuid4()),
+            vobiz_auth_id=f"MA_{auth_id}",
+            vobiz_auth_token=secrets.token_urlsafe(24),
+        )
+
+    @property
+    def bird_url(self) -> str:
+        """Bird's base URL (Bird's real paths are served at the root of the mock)."""
+        return self.url
+
+    @property
+    def vobiz_url(self) -> str:
+        """Vobiz's base URL (the same port: the paths do not collide)."""
+        return self.url
+
+    @property
+    def bird_headers(self) -> dict[str, str]:
+        return {"Authorization": f"AccessKey {self.bird_access_key}"}
+
+    @property
+    def vobiz_headers(self) -> dict[str, str]:
+        return {"X-Auth-ID": self.vobiz_auth_id, "X-Auth-Token": self.vobiz_auth_token}
+
+
+# --- the control API's shapes (specs/control.yaml, components/schemas) --------------------
+
+
+class ClockInfo(TypedDict):
+    now: str
+    mode: str
+    frozen: bool
+
+
+class Health(TypedDict):
+    status: str
+    version: str
+    scenario: str
+    seed: int
+    time: str
+    clock: ClockInfo
+    providers: list[str]
+    specs: dict[str, str]
+
+
+class LedgerEntry(TypedDict):
+    at: str
+    kind: str
+    amount: str
+    balanceAfter: str
+    reference: str
+    description: str
+
+
+class Wallet(TypedDict):
+    provider: str
+    tenant: str
+    owner: NotRequired[str]
+    currency: str
+    balance: str
+    openingBalance: str
+    ledger: list[LedgerEntry]
+
+
+class Rule(TypedDict):
+    id: str
+    provider: str
+    on: str
+    outcome: str
+    remaining: int
+    tenant: str | None
+    params: dict[str, Any]
+
+
+class SentCode(TypedDict):
+    code: str
+    channel: str
+    sentAt: str
+    expiresAt: str
+    attempts: int
+    status: str
+    authId: str
+    verificationId: str
+
+
+class Fault(TypedDict):
+    id: str
+    provider: str | None
+    operationId: str | None
+    path: str | None
+    method: str | None
+    tenant: str | None
+    latencyMs: dict[str, int] | None
+    status: int | None
+    code: str | None
+    message: str | None
+    rateLimit: dict[str, float] | None
+    probability: float | None
+    seed: int | None
+    hits: int
+
+
+class JournalEntry(TypedDict):
+    requestId: str
+    at: str
+    method: str
+    path: str
+    query: NotRequired[str]
+    provider: NotRequired[str]
+    operationId: NotRequired[str | None]
+    tenant: NotRequired[str | None]
+    status: int
+    durationMs: float
+    fault: NotRequired[str | None]
+
+
+# --- the control client ----------------------------------------------------------------------
+
+
+class NumbersMockError(Exception):
+    """A control call the mock refused: its status and its problem+json ``detail``."""
+
+    def __init__(
+        self, method: str, path: str, status: int, problem: Mapping[str, Any] | None, text: str
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        self.problem: dict[str, Any] = dict(problem or {})
+        self.detail: str = str(self.problem.get("detail") or text[:500])
+        self.code: str | None = self.problem.get("code")
+        errors = "".join(
+            f"\n  {e.get('location')} {e.get('path') or '/'}: {e.get('message')}"
+            for e in self.problem.get("errors") or []
+            if isinstance(e, dict)
+        )
+        code = f" {self.code}" if self.code else ""
+        super().__init__(f"{method} {path} -> {status}{code}: {self.detail}{errors}")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Call(Generic[T]):
+    """One control operation, independent of how it is sent (sync or async)."""
+
+    method: str
+    path: str
+    read: Callable[[Any], T]
+    params: Mapping[str, Any] | None = None
+    body: Any = None
+
+    def finish(self, response: httpx.Response) -> T:
+        if not response.is_success:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = None
+            raise NumbersMockError(
+                self.method,
+                self.path,
+                response.status_code,
+                problem if isinstance(problem, dict) else None,
+                response.text,
+            )
+        return self.read(response.json() if response.content else None)
+
+
+def _nothing(body: Any) -> None:
+    return None
+
+
+def _same(body: Any) -> Any:
+    return body
+
+
+def _key(name: str) -> Callable[[Any], Any]:
+    return lambda body: body[name]
+
+
+def _query(**params: Any) -> dict[str, Any]:
+    return {_camel(k): v for k, v in params.items() if v is not None}
+
+
+_CAMEL = re.compile(r"_([a-z])")
+
+
+def _camel(name: str) -> str:
+    """after_seconds -> afterSeconds: Python keyword style in, the API's names out."""
+    return _CAMEL.sub(lambda m: m.group(1).upper(), name)
+
+
+def _camelized(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {_camel(str(k)): _camelized(v) for k, v in value.items()}
+    return value
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _instant(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError(f"{value!r} needs a UTC offset (the mock's clock is in UTC)")
+    return value.isoformat()
+
+
+def _amount(value: str | int | Decimal) -> str:
+    return value if isinstance(value, str) else f"{Decimal(value):f}"
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _latest(phone: str, codes: list[SentCode], auth_id: str | None) -> str:
+    mine = [c for c in codes if auth_id is None or c["authId"] == auth_id]
+    if not mine:
+        whose = f" by {auth_id}" if auth_id else ""
+        raise LookupError(f"numbers-mock sent no OTP code to {phone}{whose}")
+    return mine[0]["code"]
+
+
+class _Ops:
+    """Every operation of specs/control.yaml as a _Call."""
+
+    @staticmethod
+    def health() -> _Call[Health]:
+        return _Call("GET", "/_mock/health", _same)
+
+    @staticmethod
+    def reset(provider: str | None = None, tenant: str | None = None) -> _Call[None]:
+        body = {} if provider is None else {"provider": provider, "tenant": tenant}
+        return _Call("POST", "/_mock/reset", _nothing, body=body)
+
+    @staticmethod
+    def state(provider: str | None, tenant: str | None) -> _Call[dict[str, Any]]:
+        return _Call("GET", "/_mock/state", _same, _query(provider=provider, tenant=tenant))
+
+    @staticmethod
+    def restore(dump: Mapping[str, Any]) -> _Call[ClockInfo]:
+        return _Call("PUT", "/_mock/state", _same, body=dict(dump))
+
+    @staticmethod
+    def clock() -> _Call[ClockInfo]:
+        return _Call("GET", "/_mock/clock", _same)
+
+    @staticmethod
+    def set_time(when: datetime | str) -> _Call[ClockInfo]:
+        return _Call("PUT", "/_mock/clock", _same, body={"now": _instant(when)})
+
+    @staticmethod
+    def advance(seconds: float | timedelta) -> _Call[ClockInfo]:
+        body = {"seconds": _seconds(seconds)}
+        return _Call("POST", "/_mock/clock/advance", _same, body=body)
+
+    @staticmethod
+    def freeze() -> _Call[ClockInfo]:
+        return _Call("POST", "/_mock/clock/freeze", _same)
+
+    @staticmethod
+    def unfreeze() -> _Call[ClockInfo]:
+        return _Call("POST", "/_mock/clock/unfreeze", _same)
+
+    @staticmethod
+    def wallets(provider: str | None, tenant: str | None) -> _Call[list[Wallet]]:
+        params = _query(provider=provider, tenant=tenant)
+        return _Call("GET", "/_mock/wallets", _key("wallets"), params)
+
+    @staticmethod
+    def set_wallet(
+        provider: str, tenant: str, currency: str, balance: str | int | Decimal
+    ) -> _Call[Wallet]:
+        path = f"/_mock/wallets/{provider}/{tenant}/{currency}"
+        return _Call("PUT", path, _same, body={"balance": _amount(balance)})
+
+    @staticmethod
+    def rules() -> _Call[list[Rule]]:
+        return _Call("GET", "/_mock/rules", _key("rules"))
+
+    @staticmethod
+    def add_rule(fields: Mapping[str, Any]) -> _Call[Rule]:
+        return _Call("POST", "/_mock/rules", _same, body=_camelized(fields))
+
+    @staticmethod
+    def delete_rule(rule_id: str) -> _Call[None]:
+        return _Call("DELETE", f"/_mock/rules/{rule_id}", _nothing)
+
+    @staticmethod
+    def clear_rules() -> _Call[None]:
+        return _Call("DELETE", "/_mock/rules", _nothing)
+
+    @staticmethod
+    def otp_codes(phone_number: str) -> _Call[list[SentCode]]:
+        params = {"phone_number": phone_number}
+        return _Call("GET", "/_mock/otp", _key("codes"), params)
+
+    @staticmethod
+    def faults() -> _Call[list[Fault]]:
+        return _Call("GET", "/_mock/faults", _key("faults"))
+
+    @staticmethod
+    def add_fault(fields: Mapping[str, Any]) -> _Call[list[Fault]]:
+        return _Call("POST", "/_mock/faults", _key("faults"), body=_camelized(fields))
+
+    @staticmethod
+    def delete_fault(fault_id: str) -> _Call[None]:
+        return _Call("DELETE", f"/_mock/faults/{fault_id}", _nothing)
+
+    @staticmethod
+    def clear_faults() -> _Call[None]:
+        return _Call("DELETE", "/_mock/faults", _nothing)
+
+    @staticmethod
+    def journal(filters: Mapping[str, Any]) -> _Call[list[JournalEntry]]:
+        return _Call("GET", "/_mock/journal", _key("entries"), _query(**filters))
+
+    @staticmethod
+    def clear_journal() -> _Call[None]:
+        return _Call("DELETE", "/_mock/journal", _nothing)
+
+
+def _missing(error: NumbersMockError) -> bool:
+    """A tenant the mock never saw (reset of a tenant that was not used)."""
+    return error.status == 404 and error.code == "not-found"
+
+
+class MockControl:
+    """The control API (``/_mock/``, specs/control.yaml) over a synchronous httpx client
+    whose base URL is the mock. Non-2xx answers raise :class:`NumbersMockError`.
+
+    Tenants are named as the mock isolates them: a Bird workspace id, a Vobiz auth id.
+    Keyword fields (rules, faults, journal filters) may be snake_case (``after_seconds``)
+    or the API's camelCase (``afterSeconds``).
+    """
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    @classmethod
+    def connect(cls, url: str, *, timeout: float = 30.0, trust_env: bool = True) -> MockControl:
+        """A client of its own for the mock at ``url``; close it with :meth:`close`."""
+        import httpx
+
+        return cls(httpx.Client(base_url=url, timeout=timeout, trust_env=trust_env))
+
+    @property
+    def url(self) -> str:
+        return str(self.http.base_url).rstrip("/")
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> MockControl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _do(self, call: _Call[T]) -> T:
+        response = self.http.request(call.method, call.path, params=call.params, json=call.body)
+        return call.finish(response)
+
+    def health(self) -> Health:
+        return self._do(_Ops.health())
+
+    # state
+    def reset(self) -> None:
+        """Everything back to the scenario as loaded; rules, faults, journal cleared; the
+        clock keeps its time. On a server shared by xdist workers, prefer the tenants."""
+        self._do(_Ops.reset())
+
+    def reset_tenant(self, provider: str, tenant: str, *, missing_ok: bool = False) -> bool:
+        """Reset one tenant (``bird`` + workspace id, or ``vobiz`` + auth id); False when
+        the mock never saw it and ``missing_ok``."""
+        try:
+            self._do(_Ops.reset(provider, tenant))
+        except NumbersMockError as error:
+            if missing_ok and _missing(error):
+                return False
+            raise
+        return True
+
+    def forget(self, tenant: MockTenant) -> None:
+        """Reset both providers' tenants of a :class:`MockTenant` (those it used)."""
+        self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
+        self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
+
+    def state(self, provider: str | None = None, tenant: str | None = None) -> dict[str, Any]:
+        """A dump of the state (everything, or one tenant's part)."""
+        return self._do(_Ops.state(provider, tenant))
+
+    def restore(self, dump: Mapping[str, Any]) -> ClockInfo:
+        """Restore a full dump: the mock continues as it would have from the dump."""
+        return self._do(_Ops.restore(dump))
+
+    # clock
+    def clock(self) -> ClockInfo:
+        return self._do(_Ops.clock())
+
+    def now(self) -> datetime:
+        """The mock's time."""
+        return _time(self.clock()["now"])
+
+    def set_time(self, when: datetime | str) -> ClockInfo:
+        """Jump forward to ``when`` (aware datetime or ISO 8601 with offset)."""
+        return self._do(_Ops.set_time(when))
+
+    def advance(self, seconds: float | timedelta) -> ClockInfo:
+        """Move the clock forward; everything due by then happens, in order."""
+        return self._do(_Ops.advance(seconds))
+
+    def freeze(self) -> ClockInfo:
+        return self._do(_Ops.freeze())
+
+    def unfreeze(self) -> ClockInfo:
+        return self._do(_Ops.unfreeze())
+
+    # wallets
+    def wallets(self, provider: str | None = None, tenant: str | None = None) -> list[Wallet]:
+        return self._do(_Ops.wallets(provider, tenant))
+
+    def set_wallet(
+        self, provider: str, tenant: str, currency: str, balance: str | int | Decimal
+    ) -> Wallet:
+        """Set a balance (the tenant must have been used: the mock opens it on first use)."""
+        return self._do(_Ops.set_wallet(provider, tenant, currency, balance))
+
+    # rules
+    def rules(self) -> list[Rule]:
+        return self._do(_Ops.rules())
+
+    def add_rule(self, **fields: Any) -> Rule:
+        """E.g. ``add_rule(provider="vobiz", on="order", outcome="failed", after_seconds=5,
+        account_id=tenant.vobiz_auth_id)``."""
+        return self._do(_Ops.add_rule(fields))
+
+    def delete_rule(self, rule_id: str) -> None:
+        self._do(_Ops.delete_rule(rule_id))
+
+    def clear_rules(self) -> None:
+        self._do(_Ops.clear_rules())
+
+    # OTP oracle
+    def otp_codes(self, phone_number: str) -> list[SentCode]:
+        """The codes "sent" to a number, newest first."""
+        return self._do(_Ops.otp_codes(phone_number))
+
+    def latest_otp(self, phone_number: str, *, auth_id: str | None = None) -> str:
+        """The newest code sent to a number (by that Vobiz account, if given);
+        LookupError if none was."""
+        return _latest(phone_number, self.otp_codes(phone_number), auth_id)
+
+    # faults
+    def faults(self) -> list[Fault]:
+        return self._do(_Ops.faults())
+
+    def add_fault(self, **fields: Any) -> list[Fault]:
+        """E.g. ``add_fault(provider="bird", tenant=ws, status=503)``; a profile adds
+        several faults."""
+        return self._do(_Ops.add_fault(fields))
+
+    def delete_fault(self, fault_id: str) -> None:
+        self._do(_Ops.delete_fault(fault_id))
+
+    def clear_faults(self) -> None:
+        self._do(_Ops.clear_faults())
+
+    # journal
+    def journal(self, **filters: Any) -> list[JournalEntry]:
+        """Provider requests, newest first; filters: path (a prefix), method, provider,
+        tenant, status, request_id, limit."""
+        return self._do(_Ops.journal(filters))
+
+    def clear_journal(self) -> None:
+        self._do(_Ops.clear_journal())
+
+
+class AsyncMockControl:
+    """:class:`MockControl` over an ``httpx.AsyncClient``: the same methods, awaited."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    @property
+    def url(self) -> str:
+        return str(self.http.base_url).rstrip("/")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def _do(self, call: _Call[T]) -> T:
+        response = await self.http.request(
+            call.method, call.path, params=call.params, json=call.body
+        )
+        return call.finish(response)
+
+    async def health(self) -> Health:
+        return await self._do(_Ops.health())
+
+    async def reset(self) -> None:
+        await self._do(_Ops.reset())
+
+    async def reset_tenant(self, provider: str, tenant: str, *, missing_ok: bool = False) -> bool:
+        try:
+            await self._do(_Ops.reset(provider, tenant))
+        except NumbersMockError as error:
+            if missing_ok and _missing(error):
+                return False
+            raise
+        return True
+
+    async def forget(self, tenant: MockTenant) -> None:
+        await self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
+        await self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
+
+    async def state(self, provider: str | None = None, tenant: str | None = None) -> dict[str, Any]:
+        return await self._do(_Ops.state(provider, tenant))
+
+    async def restore(self, dump: Mapping[str, Any]) -> ClockInfo:
+        return await self._do(_Ops.restore(dump))
+
+    async def clock(self) -> ClockInfo:
+        return await self._do(_Ops.clock())
+
+    async def now(self) -> datetime:
+        return _time((await self.clock())["now"])
+
+    async def set_time(self, when: datetime | str) -> ClockInfo:
+        return await self._do(_Ops.set_time(when))
+
+    async def advance(self, seconds: float | timedelta) -> ClockInfo:
+        return await self._do(_Ops.advance(seconds))
+
+    async def freeze(self) -> ClockInfo:
+        return await self._do(_Ops.freeze())
+
+    async def unfreeze(self) -> ClockInfo:
+        return await self._do(_Ops.unfreeze())
+
+    async def wallets(self, provider: str | None = None, tenant: str | None = None) -> list[Wallet]:
+        return await self._do(_Ops.wallets(provider, tenant))
+
+    async def set_wallet(
+        self, provider: str, tenant: str, currency: str, balance: str | int | Decimal
+    ) -> Wallet:
+        return await self._do(_Ops.set_wallet(provider, tenant, currency, balance))
+
+    async def rules(self) -> list[Rule]:
+        return await self._do(_Ops.rules())
+
+    async def add_rule(self, **fields: Any) -> Rule:
+        return await self._do(_Ops.add_rule(fields))
+
+    async def delete_rule(self, rule_id: str) -> None:
+        await self._do(_Ops.delete_rule(rule_id))
+
+    async def clear_rules(self) -> None:
+        await self._do(_Ops.clear_rules())
+
+    async def otp_codes(self, phone_number: str) -> list[SentCode]:
+        return await self._do(_Ops.otp_codes(phone_number))
+
+    async def latest_otp(self, phone_number: str, *, auth_id: str | None = None) -> str:
+        return _latest(phone_number, await self.otp_codes(phone_number), auth_id)
+
+    async def faults(self) -> list[Fault]:
+        return await self._do(_Ops.faults())
+
+    async def add_fault(self, **fields: Any) -> list[Fault]:
+        return await self._do(_Ops.add_fault(fields))
+
+    async def delete_fault(self, fault_id: str) -> None:
+        await self._do(_Ops.delete_fault(fault_id))
+
+    async def clear_faults(self) -> None:
+        await self._do(_Ops.clear_faults())
+
+    async def journal(self, **filters: Any) -> list[JournalEntry]:
+        return await self._do(_Ops.journal(filters))
+
+    async def clear_journal(self) -> None:
+        await self._do(_Ops.clear_journal())
