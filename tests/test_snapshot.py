@@ -466,3 +466,20 @@ def test_clocks_can_be_reset_backwards_only_for_a_restore() -> None:
     assert abs(system.reset_to(past) - past) < timedelta(seconds=1)
     with pytest.raises(ValueError, match="forward"):
         system.advance(timedelta(seconds=-1))
+
+
+async def test_a_dump_written_in_format_1_still_restores_and_continues_the_same() -> None:
+    """tests/data/state-v1.json was written by numbers-mock 0.1.0 before the dump format's
+    version 2 (commit 24e8ccc): `mid_flow` on its scenario (tests/data/state-v1.scenario.yaml,
+    seed 7), the dump, then the answers `continuation` got from that mock. Restored today,
+    the same continuation must give the same answers, byte for byte."""
+    data = Path(__file__).parent / "data"
+    record = json.loads((data / "state-v1.json").read_text())
+    assert record["dump"]["version"] == 1
+    async with mock(data / "state-v1.scenario.yaml", start=START + timedelta(days=9)) as (
+        app,
+        client,
+    ):
+        snapshot.restore(app.state.mock, record["dump"])
+        answers = await run(app, client, continuation(record["ids"]))
+    assert [list(answer) for answer in answers] == record["continuation"]
