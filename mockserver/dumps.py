@@ -1,28 +1,36 @@
-"""State-dump readers and writers shared by every provider's codec (kernel).
+"""State-dump codecs driven by the models (kernel): what every provider's dump shares.
 
 A dump is plain JSON, readable by a person and never executed: times are ISO-8601 UTC
-strings, durations seconds, money "3.500000 EUR". The writers turn model values into that;
-`Reader` reads them back, checking types, so a malformed dump is refused with a
-`SnapshotError` naming the field, never a KeyError. `mockserver/snapshot.py` has the dump
-as a whole; each provider's `snapshot.py` its part.
+strings, durations seconds, money "3.500000 EUR". `Codec` writes a model (a dataclass) as
+an object of its fields, camelCased, and reads it back by the fields' declared types, so a
+new model field is written once, in the model. What a model holds by reference (a stock
+item from the seeded stock) is written as a reference and looked up again on reading, by
+a `Ref` the provider's codec hands in. `Reader` checks every value it reads, so a malformed
+dump is refused with a `SnapshotError` naming the field, never a KeyError.
+
+`mockserver/snapshot.py` has the dump as a whole; each provider's `snapshot.py` its part.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import types
+import typing
 from collections.abc import Callable, Mapping
+from dataclasses import MISSING, Field, fields, is_dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, get_args, get_origin
 
 from mockserver.domain.lifecycle import Step, Timeline
 from mockserver.domain.money import Money
 from mockserver.domain.rules import Rule, Rules
 from mockserver.domain.schedule import Schedule
-from mockserver.domain.wallet import LedgerEntry, Wallet
 
 E = TypeVar("E")
+T = TypeVar("T")
+_KEY = "numbers-mock.dumps.key"
 
 
 class SnapshotError(ValueError):
@@ -33,16 +41,18 @@ class UnknownTenant(SnapshotError):
     """A partial dump asked for a provider, or a tenant, this mock does not have."""
 
 
-# --- writers ----------------------------------------------------------------------------
+def keyed(attribute: str) -> dict[str, str]:
+    """Field metadata for a `dict` of models keyed by one of their attributes: the dump
+    lists the models, and a restore keys them by that attribute again."""
+    return {_KEY: attribute}
+
+
+# --- values ----------------------------------------------------------------------------
 
 
 def when(moment: datetime) -> str:
     """ISO-8601 in UTC with a Z, microseconds only when there are any."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def maybe_when(moment: datetime | None) -> str | None:
-    return None if moment is None else when(moment)
 
 
 def seconds(delta: timedelta) -> int | float:
@@ -52,66 +62,16 @@ def seconds(delta: timedelta) -> int | float:
 
 def money(amount: Money) -> str:
     """ "3.500000 EUR": the digits carry the exponent, so the amount reads back exactly."""
-    value = Decimal((0 if amount.amount >= 0 else 1, _digits(abs(amount.amount)), amount.exponent))
+    digits = tuple(int(d) for d in str(abs(amount.amount)))
+    value = Decimal((0 if amount.amount >= 0 else 1, digits, amount.exponent))
     text = f"{value:f}" if amount.exponent <= 0 else str(value)
     return f"{text} {amount.currency}"
 
 
-def _digits(value: int) -> tuple[int, ...]:
-    return tuple(int(d) for d in str(value))
-
-
-def wallet(purse: Wallet) -> dict[str, Any]:
-    return {
-        "openingBalance": money(purse.opening_balance),
-        "balance": money(purse.balance),
-        "entries": [
-            {
-                "at": when(e.at),
-                "kind": e.kind,
-                "amount": money(e.amount),
-                "balanceAfter": money(e.balance_after),
-                "reference": e.reference,
-                "description": e.description,
-            }
-            for e in purse.entries
-        ],
-    }
-
-
-def timeline(line: Timeline[str]) -> list[dict[str, Any]]:
-    return [{"status": step.status, "after": seconds(step.after)} for step in line.steps]
-
-
-def rules(listed: Rules, keep: Callable[[Rule], bool] = lambda rule: True) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": rule.id,
-            "on": rule.on,
-            "outcome": rule.outcome,
-            "remaining": rule.remaining,
-            "scope": rule.scope,
-            # A copy: the dump must not share mutable parts with the live state.
-            "params": copy.deepcopy(dict(rule.params)),
-        }
-        for rule in listed
-        if keep(rule)
-    ]
-
-
-def schedule(
-    queue: Schedule[E], event: Callable[[E], dict[str, Any]], keep: Callable[[E], bool]
-) -> dict[str, Any]:
-    """The pending side effects in due order, with the sequence numbers that order ties."""
-    return {
-        "nextSeq": queue.next_seq,
-        "pending": [
-            {"at": when(at), "seq": seq, **event(e)} for at, seq, e in queue.pending() if keep(e)
-        ],
-    }
-
-
-# --- readers ----------------------------------------------------------------------------
+def camel(name: str) -> str:
+    """alpha_senders -> alphaSenders: the dump's names, as the control plane's."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 class Reader:
@@ -130,67 +90,39 @@ class Reader:
     def has(self, key: str) -> bool:
         return isinstance(self.value, Mapping) and self.value.get(key) is not None
 
-    def _get(self, key: str) -> object:
+    def at(self, key: str) -> Reader:
         if not isinstance(self.value, Mapping):
             raise self.error("must be an object")
         if key not in self.value:
             raise SnapshotError(f"{self.path}.{key}: missing")
-        return self.value[key]
-
-    def at(self, key: str) -> Reader:
-        return Reader(self._get(key), f"{self.path}.{key}")
+        return Reader(self.value[key], f"{self.path}.{key}")
 
     def mapping(self, key: str) -> Mapping[str, Any]:
-        value = self._get(key)
-        if not isinstance(value, Mapping):
-            raise SnapshotError(f"{self.path}.{key}: must be an object")
-        return value
-
-    def each(self, key: str) -> list[Reader]:
-        return self.at(key).each_item()
-
-    def each_item(self) -> list[Reader]:
-        """This value's items, when it is itself a list."""
-        if not isinstance(self.value, list):
-            raise self.error("must be a list")
-        return [Reader(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
-
-    def pairs(self, key: str) -> list[tuple[str, Reader]]:
-        """An object's members in order (JSON objects keep their order through json)."""
-        return [(k, Reader(v, f"{self.path}.{key}.{k}")) for k, v in self.mapping(key).items()]
+        return self.at(key).as_mapping()
 
     def text(self, key: str) -> str:
         return self.at(key).as_text()
 
-    def maybe_text(self, key: str) -> str | None:
-        return self.text(key) if self.has(key) else None
-
-    def texts(self, key: str) -> list[str]:
-        return [item.as_text() for item in self.each(key)]
-
     def integer(self, key: str) -> int:
         return self.at(key).as_integer()
-
-    def flag(self, key: str) -> bool:
-        value = self._get(key)
-        if not isinstance(value, bool):
-            raise SnapshotError(f"{self.path}.{key}: must be true or false")
-        return value
 
     def time(self, key: str) -> datetime:
         return self.at(key).as_time()
 
-    def maybe_time(self, key: str) -> datetime | None:
-        return self.time(key) if self.has(key) else None
+    def as_mapping(self) -> Mapping[str, Any]:
+        if not isinstance(self.value, Mapping):
+            raise self.error("must be an object")
+        return self.value
 
-    def duration(self, key: str) -> timedelta:
-        return self.at(key).as_duration()
+    def items(self) -> list[Reader]:
+        """This value's items, when it is a list."""
+        if not isinstance(self.value, list):
+            raise self.error("must be a list")
+        return [Reader(v, f"{self.path}[{i}]") for i, v in enumerate(self.value)]
 
-    def money(self, key: str) -> Money:
-        return self.at(key).as_money()
-
-    def params(self, key: str) -> dict[str, Any]:
-        return copy.deepcopy(dict(self.mapping(key)))
+    def pairs(self) -> list[tuple[str, Reader]]:
+        """This object's members in order (JSON objects keep their order through json)."""
+        return [(k, Reader(v, f"{self.path}.{k}")) for k, v in self.as_mapping().items()]
 
     def as_text(self) -> str:
         if not isinstance(self.value, str):
@@ -200,6 +132,19 @@ class Reader:
     def as_integer(self) -> int:
         if type(self.value) is not int:
             raise self.error("must be an integer")
+        return self.value
+
+    def as_number(self) -> float:
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error("must be a number")
+        if not math.isfinite(value):
+            raise self.error("must be a finite number")
+        return float(value)
+
+    def as_flag(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.error("must be true or false")
         return self.value
 
     def as_time(self) -> datetime:
@@ -213,15 +158,10 @@ class Reader:
         return moment.astimezone(UTC)
 
     def as_duration(self) -> timedelta:
-        value = self.value
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise self.error("must be a number of seconds")
         try:
-            return timedelta(seconds=value)
+            return timedelta(seconds=self.as_number())
+        except SnapshotError:
+            raise self.error("must be a number of seconds") from None
         except OverflowError:
             raise self.error("is too long a duration") from None
 
@@ -239,50 +179,189 @@ class Reader:
         units = int("".join(map(str, digits)))
         return Money(-units if sign else units, exponent, currency)
 
-    def as_wallet(self) -> Wallet:
-        purse = Wallet(self.money("openingBalance"))
-        purse.balance = self.money("balance")
-        for entry in self.each("entries"):
-            kind = entry.text("kind")
-            if kind not in ("debit", "credit"):
-                raise entry.error("kind must be debit or credit")
-            purse.entries.append(
-                LedgerEntry(
-                    at=entry.time("at"),
-                    kind="debit" if kind == "debit" else "credit",
-                    amount=entry.money("amount"),
-                    balance_after=entry.money("balanceAfter"),
-                    reference=entry.text("reference"),
-                    description=entry.text("description"),
-                )
-            )
-        return purse
+    def as_json(self) -> Any:
+        """Any JSON value, copied: the restored state must not share it with the dump."""
+        return copy.deepcopy(self.value)
 
-    def as_timeline(self) -> Timeline[str]:
-        steps = self.each_item()
+
+# --- models ----------------------------------------------------------------------------
+
+
+class Ref(Protocol, Generic[T]):
+    """How a codec writes and reads back a value held by reference, not by value (an item
+    of the seeded stock): the provider's codec knows where to look it up."""
+
+    def write(self, value: T) -> Any: ...
+
+    def read(self, raw: Reader) -> T: ...
+
+
+class Codec:
+    """Writes models as JSON and reads them back by their fields' declared types.
+
+    Handles dataclasses (their fields camelCased; `init=False` fields set after the rest),
+    str, int, float, bool, None unions, Literal, list, tuple, set, frozenset, dict with
+    string keys (or, with `keyed` metadata, listed), datetime, timedelta, Money, Timeline,
+    Rules, Schedule, and whatever type `refs` names."""
+
+    def __init__(self, refs: Mapping[type, Ref[Any]] | None = None) -> None:
+        self.refs: Mapping[type, Ref[Any]] = refs or {}
+
+    # writing
+
+    def write_fields(self, model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A model as an object of its fields, but those named in `skip`."""
+        return {
+            camel(f.name): self._field(getattr(model, f.name), f)
+            for f in fields(model)
+            if f.name not in skip
+        }
+
+    def write(self, value: Any) -> Any:
+        ref = self.refs.get(type(value))
+        if ref is not None:
+            return ref.write(value)
+        if value is None or isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, datetime):
+            return when(value)
+        if isinstance(value, timedelta):
+            return seconds(value)
+        if isinstance(value, Money):
+            return money(value)
+        if isinstance(value, Timeline):
+            return [{"status": s.status, "after": seconds(s.after)} for s in value.steps]
+        if isinstance(value, Schedule):
+            return self._schedule(value)
+        if isinstance(value, Rules):
+            return [self.write(rule) for rule in value]
+        if isinstance(value, set | frozenset):
+            return sorted(self.write(item) for item in value)
+        if isinstance(value, list | tuple):
+            return [self.write(item) for item in value]
+        if isinstance(value, Mapping):
+            return {str(key): self.write(item) for key, item in value.items()}
+        if is_dataclass(value) and not isinstance(value, type):
+            return self.write_fields(value)
+        raise TypeError(f"no dump format for {type(value).__name__}")
+
+    def _field(self, value: Any, field: Field[Any]) -> Any:
+        if _KEY in field.metadata and isinstance(value, Mapping):
+            return [self.write(item) for item in value.values()]
+        return self.write(value)
+
+    def _schedule(self, queue: Schedule[Any]) -> dict[str, Any]:
+        """The pending side effects in due order, with the sequence numbers that order ties."""
+        pending = [
+            {"at": when(at), "seq": seq, **self.write(event)} for at, seq, event in queue.pending()
+        ]
+        return {"nextSeq": queue.next_seq, "pending": pending}
+
+    # reading
+
+    def read(self, raw: Reader, kind: Any) -> Any:
+        """The value of type `kind` that `raw` holds; raises SnapshotError."""
+        ref = self.refs.get(get_origin(kind) or kind)
+        if ref is not None:
+            return ref.read(raw)
+        reader = _SCALARS.get(kind)
+        if reader is not None:
+            return reader(raw)
+        origin, args = get_origin(kind), get_args(kind)
+        if origin in (types.UnionType, typing.Union):
+            if raw.value is None and type(None) in args:
+                return None
+            (inner,) = [arg for arg in args if arg is not type(None)]
+            return self.read(raw, inner)
+        if origin is Literal:
+            if raw.value not in args:
+                raise raw.error(f"must be one of {', '.join(map(repr, args))}")
+            return raw.value
+        if origin is Timeline:
+            return _timeline(raw)
+        if origin is Schedule:
+            return self._read_schedule(raw, args[0])
+        if origin in (list, tuple, set, frozenset):
+            items = [self.read(item, args[0]) for item in raw.items()]
+            return origin(items)
+        if origin in (dict, Mapping):
+            return {key: self.read(item, args[1]) for key, item in raw.pairs()}
+        if kind is Rules:
+            return Rules([self.read(item, Rule) for item in raw.items()])
+        if isinstance(kind, type) and is_dataclass(kind):
+            return self._dataclass(raw, kind)
+        raise TypeError(f"no dump format for {kind!r}")
+
+    def _dataclass(self, raw: Reader, kind: type[Any]) -> Any:
+        hints = _hints(kind)
+        given = raw.as_mapping()
+        values: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for f in fields(kind):
+            name = camel(f.name)
+            if name not in given and (f.default is not MISSING or f.default_factory is not MISSING):
+                continue  # a field added since the dump was written: its default
+            value = self._read_field(raw.at(name), hints[f.name], f)
+            (values if f.init else later)[f.name] = value
         try:
-            return Timeline(tuple(Step(s.text("status"), s.duration("after")) for s in steps))
-        except ValueError as exc:
-            raise self.error(str(exc)) from None
+            made = kind(**values)
+        except (TypeError, ValueError) as exc:
+            raise raw.error(str(exc)) from None
+        for name, value in later.items():
+            object.__setattr__(made, name, value)
+        return made
 
-    def as_schedule(self, event: Callable[[Reader], E]) -> Schedule[E]:
-        pending = [(e.time("at"), e.integer("seq"), event(e)) for e in self.each("pending")]
+    def _read_field(self, raw: Reader, kind: Any, field: Field[Any]) -> Any:
+        attribute = field.metadata.get(_KEY)
+        if attribute is None:
+            return self.read(raw, kind)
+        value_kind = get_args(kind)[1]
+        keyed_values: dict[Any, Any] = {}
+        for item in raw.items():
+            value = self.read(item, value_kind)
+            key = getattr(value, attribute)
+            if key in keyed_values:
+                raise item.error(f"{camel(attribute)} {key} listed twice")
+            keyed_values[key] = value
+        return keyed_values
+
+    def _read_schedule(self, raw: Reader, event: Any) -> Schedule[Any]:
+        pending = [
+            (item.time("at"), item.integer("seq"), self.read(item, event))
+            for item in raw.at("pending").items()
+        ]
         try:
-            return Schedule.rebuilt(pending, self.integer("nextSeq"))
+            return Schedule.rebuilt(pending, raw.integer("nextSeq"))
         except ValueError as exc:
-            raise self.error(str(exc)) from None
+            raise raw.error(str(exc)) from None
 
-    def as_rules(self) -> Rules:
-        listed = []
-        for raw in self.each_item():
-            listed.append(
-                Rule(
-                    id=raw.text("id"),
-                    on=raw.text("on"),
-                    outcome=raw.text("outcome"),
-                    remaining=raw.integer("remaining"),
-                    scope=raw.maybe_text("scope"),
-                    params=raw.params("params"),
-                )
-            )
-        return Rules(listed)
+
+def _timeline(raw: Reader) -> Timeline[str]:
+    steps = [Step(item.text("status"), item.at("after").as_duration()) for item in raw.items()]
+    try:
+        return Timeline(tuple(steps))
+    except ValueError as exc:
+        raise raw.error(str(exc)) from None
+
+
+_SCALARS: dict[Any, Callable[[Reader], Any]] = {
+    str: Reader.as_text,
+    int: Reader.as_integer,
+    float: Reader.as_number,
+    bool: Reader.as_flag,
+    datetime: Reader.as_time,
+    timedelta: Reader.as_duration,
+    Money: Reader.as_money,
+    Any: Reader.as_json,
+}
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(kind: type[Any]) -> dict[str, Any]:
+    """A model's field types, resolved once (models use postponed annotations)."""
+    hints = _HINTS.get(kind)
+    if hints is None:
+        hints = _HINTS[kind] = typing.get_type_hints(kind)
+    return hints

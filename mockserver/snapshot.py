@@ -10,8 +10,10 @@ restore seeds it again from the scenario and the seed, then takes out the items 
 lists as unavailable; that is why a dump only restores into a mock of the same scenario
 and seed.
 
-This module holds the header, the checks and the swap; the readers and writers the
-providers' codecs (`providers/*/snapshot.py`) share are in `dumps.py`.
+The dump names its format version (2: every model written from its fields by
+dumps.Codec, references by id); a restore also reads version 1, which each provider's
+codec upgrades. This module holds the header, the checks and the swap, and reaches the
+providers through their contract only.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "VERSION", "SnapshotError", "UnknownTenant", "restore", "take"]
 
 FORMAT = "numbers-mock/state"
-VERSION = 1
+# 2: models written from their fields (dumps.Codec), references by id. A restore reads
+# version 1 too: each provider's codec upgrades its part.
+VERSION = 2
+READS = (1, 2)
 
 
 # --- the dump as a whole ----------------------------------------------------------------
@@ -100,10 +105,11 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
     dump = Reader(data, "$")
     if data.get("format") != FORMAT:
         raise SnapshotError(f"not a numbers-mock state dump: format must be {FORMAT!r}")
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if version not in READS or isinstance(version, bool):
         raise SnapshotError(
-            f"dump format version {data.get('version')!r} is not supported "
-            f"(this mock reads version {VERSION})"
+            f"dump format version {version!r} is not supported "
+            f"(this mock reads versions {', '.join(map(str, READS))})"
         )
     for partial in ("provider", "tenant"):
         if data.get(partial) is not None:
@@ -135,7 +141,7 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
         raise SnapshotError(f"$.rng: {exc}") from exc
 
     swaps = [
-        provider.prepare_restore(dump.mapping(provider.name), VERSION)
+        provider.prepare_restore(dump.mapping(provider.name), int(version))
         for provider in state.providers
     ]
 

@@ -266,7 +266,7 @@ async def test_the_dump_keeps_what_is_pending(scenario: Path) -> None:
         await mid_flow(app, client)
         taken = dump(app)
     bird, vobiz = taken["bird"], taken["vobiz"]
-    assert (taken["format"], taken["version"], taken["seed"]) == ("numbers-mock/state", 1, SEED)
+    assert (taken["format"], taken["version"], taken["seed"]) == ("numbers-mock/state", 2, SEED)
     assert taken["clock"] == "2026-03-01T10:00:03Z"
     assert [(r["on"], r["remaining"]) for r in bird["rules"]] == [("order", 1), ("whatsapp", 1)]
     assert [r["remaining"] for r in vobiz["rules"]] == [1]
@@ -277,31 +277,30 @@ async def test_the_dump_keeps_what_is_pending(scenario: Path) -> None:
     [account] = vobiz["accounts"]
     assert account["verifications"][0]["attempts"] == 2
     assert account["wallets"]["INR"]["balance"] == "24250.00 INR"
-    assert len(bird["stock"]["unavailable"]) == 2
-    assert len(vobiz["stock"]["unavailable"]) == 1
+    assert len(bird["inventory"]["unavailable"]) == 2
+    assert len(vobiz["inventory"]["unavailable"]) == 1
 
 
-async def test_references_are_restored_as_shared_objects(scenario: Path) -> None:
+async def test_references_lead_where_they_led_before_the_dump(scenario: Path) -> None:
     async with mock(scenario) as (app, client):
         await mid_flow(app, client)
         taken = dump(app)
         snapshot.restore(app.state.mock, taken)
         bird = app.state.mock.providers[0].backend.state
         vobiz = app.state.mock.providers[1].backend.state
-    acme = bird.tenants[("AccessKey", BIRD_ACCESS_KEY)]
-    assert acme is bird.tenants[("Bearer", BIRD_USER["Authorization"].split(" ", 1)[1])]
-    workspace = acme.workspaces[BIRD_WS]
+    key, user = BIRD_ACCESS_KEY, BIRD_USER["Authorization"].split(" ", 1)[1]
+    assert bird.credentials[f"AccessKey {key}"] == bird.credentials[f"Bearer {user}"] == "acme"
+    workspace = bird.tenants["acme"].workspaces[BIRD_WS]
     [held] = bird.reservations.values()
-    assert held.holder is workspace
+    assert held.holder == workspace.ref
     assert held.item is bird.inventory.get(held.item.id)
     for number in workspace.numbers.values():
         assert number.item is bird.inventory.get(number.item.id)
-    workspaces = [ws for t in bird.tenants.values() for ws in t.workspaces.values()]
     for _, _, due in bird.schedule.pending():
-        assert any(due.workspace is ws for ws in workspaces)
+        assert bird.workspace_at(due.holder) is not None
     account = vobiz.accounts[VOBIZ_AUTH_ID]
     for _, _, due in vobiz.schedule.pending():
-        assert due.account is account
+        assert due.account_id == account.auth_id
     for order in account.orders.values():
         assert order.number is vobiz.inventory.get(order.number.id)
     # The OTP oracle's record holds the account's current verification itself.
@@ -309,20 +308,24 @@ async def test_references_are_restored_as_shared_objects(scenario: Path) -> None
         assert vobiz.sent_codes[phone][-1].verification is account.verifications[phone]
 
 
-async def test_a_workspace_only_a_pending_effect_reaches_survives(scenario: Path) -> None:
+async def test_an_effect_whose_workspace_is_gone_does_nothing(scenario: Path) -> None:
     async with mock(scenario) as (app, client):
         await mid_flow(app, client)
         bird = app.state.mock.providers[0].backend.state
-        rival = bird.tenants.pop(("AccessKey", OTHER["Authorization"].split(" ", 1)[1]))
-        [orphan] = rival.workspaces.values()
+        [rival] = [t for t in bird.tenants.values() if t.ad_hoc]
+        del bird.tenants[rival.id]
+        bird.credentials = {k: t for k, t in bird.credentials.items() if t != rival.id}
         taken = dump(app)
-        assert len(taken["bird"]["detachedWorkspaces"]) == 1
         snapshot.restore(app.state.mock, taken)
         restored = app.state.mock.providers[0].backend.state
         [(_, _, due)] = [e for e in restored.schedule.pending() if e[2].kind == "order-ended"]
-        assert due.workspace is not orphan
-        assert due.workspace.id == orphan.id
-        assert dump(app) == taken
+        assert restored.workspace_at(due.holder) is None
+        wallets = "/_mock/wallets?provider=bird"
+        balances = [w["balance"] for w in (await client.get(wallets)).json()["wallets"]]
+        app.state.mock.clock.advance(timedelta(minutes=1))
+        after = [w["balance"] for w in (await client.get(wallets)).json()["wallets"]]
+        assert after == balances
+        assert not [e for e in restored.schedule.pending() if e[2].holder == due.holder]
 
 
 @pytest.mark.parametrize(
@@ -330,13 +333,21 @@ async def test_a_workspace_only_a_pending_effect_reaches_survives(scenario: Path
     [
         (lambda d: ["not", "an", "object"], "a state dump is a JSON object"),
         (lambda d: {**d, "format": "pickle"}, "format must be"),
-        (lambda d: {**d, "version": 2}, "version 2 is not supported"),
+        (lambda d: {**d, "version": 3}, "version 3 is not supported"),
         (lambda d: {**d, "tenant": "acme"}, "restore takes a full dump"),
         (lambda d: {**d, "clock": "yesterday"}, "$.clock"),
         (lambda d: {k: v for k, v in d.items() if k != "vobiz"}, "$.vobiz: missing"),
         (lambda d: _set(d, ["bird", "tenants"], {}), "$.bird.tenants: must be a list"),
-        (lambda d: _set(d, ["bird", "stock", "unavailable"], ["no-such-item"]), "not in this seed"),
-        (lambda d: _set(d, ["bird", "reservations", 0, "workspace", "tenant"], 9), "no tenant 9"),
+        (
+            lambda d: _set(d, ["bird", "inventory", "unavailable"], ["no-such-item"]),
+            "not in this seed",
+        ),
+        (
+            lambda d: _first_reservation(d, "holder", {"tenant": "x", "workspace": "y"}),
+            "no workspace",
+        ),
+        (lambda d: _set(d, ["bird", "credentials"], {"AccessKey k": "nobody"}), "no such tenant"),
+        (lambda d: _set(d, ["vobiz", "tokens"], {"token-x": "MA_NOBODY00"}), "no such account"),
         (lambda d: _set(d, ["bird", "schedule", "pending", 0, "kind"], "boom"), "unknown side"),
         (lambda d: _set(d, ["bird", "schedule", "nextSeq"], 0), "sequence numbers"),
         (lambda d: _set(d, ["bird", "rules", 0, "remaining"], "1"), "must be an integer"),
@@ -366,6 +377,12 @@ def _set(data: dict[str, Any], path: list[str | int], value: object) -> dict[str
         target = target[part]
     target[path[-1]] = value
     return data
+
+
+def _first_reservation(data: dict[str, Any], key: str, value: object) -> dict[str, Any]:
+    return _set(
+        data, ["bird", "reservations", next(iter(data["bird"]["reservations"])), key], value
+    )
 
 
 def _first_order(data: dict[str, Any], key: str, value: object) -> dict[str, Any]:
@@ -413,14 +430,14 @@ async def test_a_tenant_dump_holds_only_that_tenant(scenario: Path) -> None:
     assert by_key["bird"] == by_name["bird"]
     assert (by_key["tenant"], by_key["vobiz"]) == (BIRD_ACCESS_KEY, None)
     assert "rng" not in by_key
-    assert "stock" not in by_key["bird"]
+    assert "inventory" not in by_key["bird"]
     assert "vobiz" not in by_name
     assert [t["name"] for t in by_key["bird"]["tenants"]] == ["acme"]
-    assert {c["scheme"] for c in by_key["bird"]["credentials"]} == {"AccessKey", "Bearer"}
+    assert {c.split(" ")[0] for c in by_key["bird"]["credentials"]} == {"AccessKey", "Bearer"}
     assert len(by_key["bird"]["reservations"]) == 1
     assert [r["on"] for r in by_key["bird"]["rules"]] == ["whatsapp"]
     assert [t["name"] for t in rival["bird"]["tenants"]] == ["ad-hoc:AccessKey:adhoc_rival_"]
-    assert rival["bird"]["reservations"] == []
+    assert rival["bird"]["reservations"] == {}
     assert [r["on"] for r in rival["bird"]["rules"]] == ["order"]
     assert [e["kind"] for e in rival["bird"]["schedule"]["pending"]] == ["order-ended"]
     assert account["bird"] is None
@@ -470,7 +487,7 @@ def test_clocks_can_be_reset_backwards_only_for_a_restore() -> None:
 
 async def test_a_dump_written_in_format_1_still_restores_and_continues_the_same() -> None:
     """tests/data/state-v1.json was written by numbers-mock 0.1.0 before the dump format's
-    version 2 (commit 24e8ccc): `mid_flow` on its scenario (tests/data/state-v1.scenario.yaml,
+    version 2 (commit 41f117b): `mid_flow` on its scenario (tests/data/state-v1.scenario.yaml,
     seed 7), the dump, then the answers `continuation` got from that mock. Restored today,
     the same continuation must give the same answers, byte for byte."""
     data = Path(__file__).parent / "data"

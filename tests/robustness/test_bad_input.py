@@ -214,7 +214,7 @@ def _bird_fingerprint(state: Any) -> tuple[object, ...]:
         for key, tenant in sorted(state.tenants.items(), key=lambda kv: kv[0])
     ]
     reservations = sorted(
-        (item_id, held.holder.id, held.expires_at, held.ended)
+        (item_id, held.holder, held.expires_at, held.ended)
         for item_id, held in state.reservations.items()
     )
     return repr(tenants), len(state.inventory), repr(reservations)

@@ -151,8 +151,8 @@ async def test_concurrent_bird_purchases_sell_each_item_once_and_every_ledger_ba
     state = app.state.mock.providers[0].backend.state
     wallets = []
     for headers in tenants:
-        scheme, _, key = headers["Authorization"].partition(" ")
-        wallet = state.tenants[(scheme, key)].workspaces[WORKSPACE].wallet
+        tenant = state.tenants[state.credentials[headers["Authorization"]]]
+        wallet = tenant.workspaces[WORKSPACE].wallet
         ledger_balances(wallet)
         assert wallet.balance.as_decimal() == 0
         assert [e.kind for e in wallet.entries] == ["debit"] * 5

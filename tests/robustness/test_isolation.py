@@ -180,15 +180,16 @@ def bird_part(dump: dict[str, Any], viewer: BirdViewer) -> dict[str, Any]:
     part = dump["bird"]
     # An ad-hoc tenant is forgotten, credential and all, when a reset takes its last
     # workspace: then it has nothing.
-    indexes = {c["tenant"] for c in part["credentials"] if c["credential"] == viewer.key}
-    index = indexes.pop() if indexes else None
-    ref = {"tenant": index, "workspace": viewer.ws}
-    tenant = part["tenants"][index] if index is not None else {"workspaces": []}
+    owners = {t for c, t in part["credentials"].items() if c.partition(" ")[2] == viewer.key}
+    tenant_id = owners.pop() if owners else None
+    ref = {"tenant": tenant_id, "workspace": viewer.ws}
+    tenants = {t["id"]: t for t in part["tenants"]}
+    tenant = tenants.get(tenant_id, {"workspaces": []})
     workspaces = [w for w in tenant["workspaces"] if w["id"] == viewer.ws]
     return {
         "workspace": workspaces[0] if workspaces else None,
-        "reservations": [r for r in part["reservations"] if r["workspace"] == ref],
-        "schedule": [d for d in part["schedule"]["pending"] if d["workspace"] == ref],
+        "reservations": [r for r in part["reservations"].values() if r["holder"] == ref],
+        "schedule": [d for d in part["schedule"]["pending"] if d["holder"] == ref],
         "rules": [r for r in part["rules"] if r["scope"] == viewer.ws],
     }
 
@@ -200,23 +201,21 @@ def vobiz_part(dump: dict[str, Any], auth_id: str) -> dict[str, Any]:
     part = dump["vobiz"]
     now = moment(dump["clock"])
     codes = {
-        phone: [c for c in sent if c["account"] == auth_id]
+        phone: [c for c in sent if c["accountId"] == auth_id]
         for phone, sent in part["sentCodes"].items()
     }
     return {
         "account": [a for a in part["accounts"] if a["authId"] == auth_id],
         "tokens": {t: a for t, a in part["tokens"].items() if a == auth_id},
         "bearers": {t: a for t, a in part["bearers"].items() if a == auth_id},
-        "claims": [
-            c
-            for c in part["claims"]
-            if c["account"] == auth_id and (c["until"] is None or moment(c["until"]) > now)
-        ],
+        "claims": {
+            phone: c
+            for phone, c in part["claims"].items()
+            if c["accountId"] == auth_id and (c["until"] is None or moment(c["until"]) > now)
+        },
         "sentCodes": {phone: sent for phone, sent in codes.items() if sent},
         "rules": [r for r in part["rules"] if r["scope"] == auth_id],
-        "schedule": [
-            d for d in part["schedule"]["pending"] if d["account"] == {"account": auth_id}
-        ],
+        "schedule": [d for d in part["schedule"]["pending"] if d["accountId"] == auth_id],
     }
 
 

@@ -17,7 +17,7 @@ from mockserver.domain.pagination import PageTokens
 from mockserver.domain.wallet import Wallet
 from mockserver.errors import NotFound, Unauthenticated
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.models import BirdState, Due, Tenant, Workspace
+from mockserver.providers.bird.models import BirdState, Due, Tenant, Workspace, ad_hoc_tenant_id
 from mockserver.providers.bird.numbers import Numbers
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.providers.bird.stock import Stock
@@ -38,8 +38,8 @@ class BirdBackend:
         self.subscriptions = Subscriptions(self)
         # The scenario's workspaces as seeded, for resetting one of them.
         self._pristine = {
-            workspace.id: copy.deepcopy(workspace)
-            for tenant in state.unique_tenants()
+            workspace.ref: copy.deepcopy(workspace)
+            for tenant in state.tenants.values()
             for workspace in tenant.workspaces.values()
         }
 
@@ -52,10 +52,11 @@ class BirdBackend:
 
     def _order_ended(self, at: datetime, due: Due) -> None:
         """A rejected or cancelled order: the charge is refunded, the item back in stock."""
-        number = due.workspace.numbers.get(due.subject_id)
-        if number is None or number.ended is None or number.ended.at != at:
+        workspace = self.state.workspace_at(due.holder)
+        number = None if workspace is None else workspace.numbers.get(due.subject_id)
+        if workspace is None or number is None or number.ended is None or number.ended.at != at:
             return  # ended otherwise meanwhile (e.g. cancelled before a rejection fell due)
-        due.workspace.wallet.credit(
+        workspace.wallet.credit(
             number.subscription.price,
             at=at,
             reference=number.id,
@@ -65,13 +66,14 @@ class BirdBackend:
 
     def _deprovisioned(self, at: datetime, due: Due) -> None:
         """The number leaves the workspace and returns to stock."""
-        number = due.workspace.numbers.pop(due.subject_id, None)
+        workspace = self.state.workspace_at(due.holder)
+        number = None if workspace is None else workspace.numbers.pop(due.subject_id, None)
         if number is not None:
             self.state.inventory.give_back(number.item.id)
 
     def _reservation_lapsed(self, at: datetime, due: Due) -> None:
         held = self.state.reservations.get(due.subject_id)
-        if held is not None and held.holder is due.workspace and not held.holds(at):
+        if held is not None and held.holder == due.holder and not held.holds(at):
             del self.state.reservations[due.subject_id]
 
     def reset_workspace(self, workspace_id: str) -> int:
@@ -81,12 +83,12 @@ class BirdBackend:
         workspaces are untouched. Returns how many workspaces were reset."""
         now = self.settle()
         reset = 0
-        for tenant in self.state.unique_tenants():
+        for tenant in list(self.state.tenants.values()):
             workspace = tenant.workspaces.get(workspace_id)
             if workspace is None:
                 continue
             self._release(workspace, now)
-            pristine = self._pristine.get(workspace_id)
+            pristine = self._pristine.get(workspace.ref)
             if tenant.ad_hoc or pristine is None:
                 del tenant.workspaces[workspace_id]
                 if tenant.ad_hoc and not tenant.workspaces:
@@ -101,22 +103,27 @@ class BirdBackend:
         for number in workspace.numbers.values():
             if number.ended is None or number.ended.at > now:  # else refunded and restocked
                 self.state.inventory.give_back(number.item.id)
+        ref = workspace.ref
         for item_id, held in list(self.state.reservations.items()):
-            if held.holder is workspace:
+            if held.holder == ref:
                 del self.state.reservations[item_id]
-        self.state.schedule.discard(lambda due: due.workspace is workspace)
+        self.state.schedule.discard(lambda due: due.holder == ref)
 
     def tenant(self, principal: BirdPrincipal) -> Tenant:
         """The credential's tenant. An unknown credential gets an ad-hoc tenant that is only
         kept once it opens a workspace (the first state it owns), and forgotten when a reset
         takes its last one: a long-lived sidecar serving a fresh credential per test keeps
         nothing for tests that only searched or that were reset."""
-        tenant = self.state.tenants.get(_key(principal))
-        if tenant is not None:
-            return tenant
+        tenant_id = self.state.credentials.get(principal.key)
+        if tenant_id is not None:
+            return self.state.tenants[tenant_id]
         if not self.config.ad_hoc_tenants:
             raise Unauthenticated("The credential is not accepted by this scenario")
-        return Tenant(name=f"ad-hoc:{principal.scheme}:{principal.credential[:12]}", ad_hoc=True)
+        return Tenant(
+            id=ad_hoc_tenant_id(principal.key),
+            name=f"ad-hoc:{principal.scheme}:{principal.credential[:12]}",
+            ad_hoc=True,
+        )
 
     def workspace(self, principal: BirdPrincipal, workspace_id: str) -> Workspace:
         tenant = self.tenant(principal)
@@ -125,15 +132,17 @@ class BirdBackend:
             return workspace
         if not tenant.ad_hoc:
             raise NotFound("Workspace", workspace_id, f"Workspace {workspace_id} not found")
-        workspace = Workspace(workspace_id, None, Wallet(self.config.ad_hoc_wallet))
+        workspace = Workspace(workspace_id, tenant.id, None, Wallet(self.config.ad_hoc_wallet))
         tenant.workspaces[workspace_id] = workspace
-        self.state.tenants.setdefault(_key(principal), tenant)
+        self.state.tenants.setdefault(tenant.id, tenant)
+        self.state.credentials.setdefault(principal.key, tenant.id)
         return workspace
 
     def _forget(self, tenant: Tenant) -> None:
-        for key, owner in list(self.state.tenants.items()):
-            if owner is tenant:
-                del self.state.tenants[key]
+        del self.state.tenants[tenant.id]
+        for credential, owner in list(self.state.credentials.items()):
+            if owner == tenant.id:
+                del self.state.credentials[credential]
 
     def organization(self, principal: BirdPrincipal, organization_id: str) -> Tenant:
         tenant = self.tenant(principal)
@@ -151,7 +160,3 @@ _EFFECTS = {
     "deprovisioned": BirdBackend._deprovisioned,
     "reservation-lapsed": BirdBackend._reservation_lapsed,
 }
-
-
-def _key(principal: BirdPrincipal) -> tuple[str, str]:
-    return (principal.scheme, principal.credential)

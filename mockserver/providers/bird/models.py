@@ -1,8 +1,13 @@
-"""Bird's resources as the mock keeps them: plain slotted dataclasses, no HTTP."""
+"""Bird's resources as the mock keeps them: plain slotted dataclasses, no HTTP.
+
+The state dump is written from these fields (dumps.Codec): a field added here is dumped
+and restored with no other change. A model refers to a workspace by `WorkspaceRef`, never
+by holding it, so a dump and a reset never have to chase shared objects.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,6 +17,7 @@ from mockserver.domain.money import Money
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
+from mockserver.dumps import keyed
 
 # The `features` filter values of stock search (seed 000, NumberFilterFeature).
 FEATURES = (
@@ -69,11 +75,20 @@ def _capabilities(features: frozenset[str]) -> tuple[tuple[str, bool, bool], ...
     return tuple(shown)
 
 
+@dataclass(frozen=True, slots=True)
+class WorkspaceRef:
+    """A workspace by name: its tenant's id and its own (workspace ids are only unique
+    within a tenant: two ad-hoc tenants may use the same one)."""
+
+    tenant: str
+    workspace: str
+
+
 @dataclass(slots=True)
 class Reservation:
     id: str
     item: StockItem
-    holder: Workspace
+    holder: WorkspaceRef
     created_at: datetime
     expires_at: datetime
     ended: str | None = None  # released | consumed; expiry is computed from the clock
@@ -166,16 +181,28 @@ class AlphaSender:
     created_at: datetime
     order_countries: tuple[str, ...]
     serial: int
-    destinations: dict[str, Destination] = field(default_factory=dict)
+    destinations: dict[str, Destination] = field(default_factory=dict, metadata=keyed("country"))
 
 
 @dataclass(slots=True)
 class Workspace:
     id: str
+    tenant_id: str
     organization_id: str | None
     wallet: Wallet
-    numbers: dict[str, LongCodeNumber] = field(default_factory=dict)  # in purchase order
-    alpha_senders: dict[str, AlphaSender] = field(default_factory=dict)
+    # In purchase order, and in the order the scenario lists them.
+    numbers: dict[str, LongCodeNumber] = field(default_factory=dict, metadata=keyed("id"))
+    alpha_senders: dict[str, AlphaSender] = field(default_factory=dict, metadata=keyed("id"))
+
+    @property
+    def ref(self) -> WorkspaceRef:
+        return WorkspaceRef(self.tenant_id, self.id)
+
+
+def ad_hoc_tenant_id(credential: str) -> str:
+    """The id of the ad-hoc tenant a credential ("AccessKey <key>") opens: stable, without
+    the credential in it (it shows in state dumps and the control plane)."""
+    return f"ad-hoc:{hashlib.blake2b(credential.encode(), digest_size=8).hexdigest()}"
 
 
 @dataclass(slots=True)
@@ -183,10 +210,11 @@ class Tenant:
     """Everything one set of credentials can see. Ad-hoc tenants create workspaces and
     organizations on first use; scenario tenants only have the ones they declare."""
 
-    name: str
+    id: str  # a scenario tenant's name; "ad-hoc:" and a digest of the credential
+    name: str  # as the control plane shows it (a wallet's owner)
     ad_hoc: bool
     organization_ids: set[str] = field(default_factory=set)
-    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    workspaces: dict[str, Workspace] = field(default_factory=dict, metadata=keyed("id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +222,7 @@ class Due:
     """A side effect that falls due (domain/schedule.py): `kind` says what to do."""
 
     kind: str  # order-ended | deprovisioned | reservation-lapsed
-    workspace: Workspace
+    holder: WorkspaceRef  # whose: it does nothing if the workspace is gone by then
     subject_id: str  # the number's id, or the reserved stock item's
 
 
@@ -203,7 +231,10 @@ class BirdState:
     """All of Bird's mutable state; the stock is shared, everything else is per tenant."""
 
     inventory: Inventory[StockItem]
-    tenants: dict[tuple[str, str], Tenant]  # (scheme, credential) -> tenant
+    tenants: dict[str, Tenant] = field(metadata=keyed("id"))  # by id, in the order opened
+    # A credential ("AccessKey <key>", "Bearer <jwt>") -> the id of the tenant it opens:
+    # several credentials may open the same tenant.
+    credentials: dict[str, str]
     rules: Rules
     reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id
     # The next serial: creation order of numbers and senders. A plain int, not an
@@ -211,17 +242,11 @@ class BirdState:
     serial: int = 0
     schedule: Schedule[Due] = field(default_factory=Schedule)
 
-    def unique_tenants(self) -> list[Tenant]:
-        """Each tenant once (several credentials may open the same tenant), in the order
-        its first credential appears."""
-        return unique(self.tenants.values())
+    def workspace_at(self, ref: WorkspaceRef) -> Workspace | None:
+        tenant = self.tenants.get(ref.tenant)
+        return None if tenant is None else tenant.workspaces.get(ref.workspace)
 
     def next_serial(self) -> int:
         serial = self.serial
         self.serial += 1
         return serial
-
-
-def unique(tenants: Iterable[Tenant]) -> list[Tenant]:
-    """Each tenant once, in the order it first appears."""
-    return list({id(tenant): tenant for tenant in tenants}.values())

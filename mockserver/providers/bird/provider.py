@@ -70,7 +70,7 @@ class BirdProvider(Provider):
     def wallets(self) -> list[TenantWallet]:
         return [
             TenantWallet(workspace.id, tenant.name, workspace.wallet)
-            for tenant in self.backend.state.unique_tenants()
+            for tenant in self.backend.state.tenants.values()
             for workspace in tenant.workspaces.values()
         ]
 
@@ -82,7 +82,7 @@ class BirdProvider(Provider):
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
         config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
-        restored = snapshot.restore(data, config, fresh)
+        restored = snapshot.restore(data, version, fresh)
 
         def swap() -> None:
             # The backend keeps no other reference into its state: its use cases read

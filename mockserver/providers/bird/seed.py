@@ -138,9 +138,10 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig,
     state = BirdState(
         Inventory(_stock(scenario, config, rng), bucket=stock_bucket),
         tenants={},
+        credentials={},
         rules=read_rules(bird, rng.stream("bird.rules")),
     )
-    state.tenants = _tenants(scenario, config, rng.stream("bird.tenants"), state.next_serial, now)
+    _tenants(state, scenario, config, rng.stream("bird.tenants"), now)
     return config, state
 
 
@@ -252,38 +253,45 @@ def _testing(
 
 
 def _tenants(
-    scenario: Scenario,
-    config: BirdConfig,
-    stream: RandomStream,
-    serials: Callable[[], int],
-    now: datetime,
-) -> dict[tuple[str, str], Tenant]:
-    by_credential: dict[tuple[str, str], Tenant] = {}
+    state: BirdState, scenario: Scenario, config: BirdConfig, stream: RandomStream, now: datetime
+) -> None:
+    """The scenario's tenants, each by its name, and the credentials that open them."""
     for index, raw in enumerate(scenario.section("bird")["tenants"]):
-        tenant = Tenant(name=raw["name"], ad_hoc=False, organization_ids={raw["organizationId"]})
+        where: list[str | int] = ["bird", "tenants", index]
+        tenant = Tenant(
+            id=raw["name"],
+            name=raw["name"],
+            ad_hoc=False,
+            organization_ids={raw["organizationId"]},
+        )
+        if tenant.id in state.tenants:
+            raise scenario.error([*where, "name"], "tenant name listed twice")
         for ws in raw["workspaces"]:
             tenant.workspaces[ws["id"]] = _workspace(
-                ws, raw["organizationId"], config, stream, serials, now
+                ws, tenant.id, raw["organizationId"], config, stream, state.next_serial, now
             )
-        credentials = [("AccessKey", k) for k in raw.get("accessKeys", [])] + [
-            ("Bearer", t) for t in raw.get("userTokens", [])
+        state.tenants[tenant.id] = tenant
+        credentials = [f"AccessKey {k}" for k in raw.get("accessKeys", [])] + [
+            f"Bearer {t}" for t in raw.get("userTokens", [])
         ]
         for credential in credentials:
-            if credential in by_credential:
-                raise scenario.error(["bird", "tenants", index], "credential listed twice")
-            by_credential[credential] = tenant
-    return by_credential
+            if credential in state.credentials:
+                raise scenario.error(where, "credential listed twice")
+            state.credentials[credential] = tenant.id
 
 
 def _workspace(
     raw: Mapping[str, Any],
+    tenant_id: str,
     organization_id: str,
     config: BirdConfig,
     stream: RandomStream,
     serials: Callable[[], int],
     now: datetime,
 ) -> Workspace:
-    workspace = Workspace(raw["id"], organization_id, Wallet(config.money(raw["wallet"])))
+    workspace = Workspace(
+        raw["id"], tenant_id, organization_id, Wallet(config.money(raw["wallet"]))
+    )
     for sender in raw.get("alphaSenders", []):
         alpha = _alpha_sender(sender, config, stream, serials(), now)
         workspace.alpha_senders[alpha.id] = alpha

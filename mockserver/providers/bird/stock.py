@@ -131,7 +131,8 @@ class Stock:
 
     def _held_by_other(self, item: StockItem, workspace: Workspace | None, now: datetime) -> bool:
         held = self.bird.state.reservations.get(item.id)
-        return held is not None and held.holds(now) and held.holder is not workspace
+        mine = None if workspace is None else workspace.ref
+        return held is not None and held.holds(now) and held.holder != mine
 
     def reserve(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> Reservation:
         now = self.bird.settle()
@@ -142,16 +143,16 @@ class Stock:
         if held is not None and held.holds(now):
             held.expires_at = expires  # reserving again renews the caller's hold
         else:
-            held = Reservation(self.bird.ids.uuid(), item, workspace, now, expires)
+            held = Reservation(self.bird.ids.uuid(), item, workspace.ref, now, expires)
             self.bird.state.reservations[item_id] = held
-        self.bird.state.schedule.add(expires, Due("reservation-lapsed", workspace, item_id))
+        self.bird.state.schedule.add(expires, Due("reservation-lapsed", workspace.ref, item_id))
         return held
 
     def release(self, principal: BirdPrincipal, workspace_id: str, item_id: str) -> None:
         now = self.bird.settle()
         workspace = self.bird.workspace(principal, workspace_id)
         held = self.bird.state.reservations.get(item_id)
-        if held is None or held.holder is not workspace or not held.holds(now):
+        if held is None or held.holder != workspace.ref or not held.holds(now):
             raise NotFound(
                 "Reservation",
                 item_id,
@@ -273,7 +274,7 @@ class Stock:
         after = number.created_at + timedelta(seconds=float(rule.params.get("afterSeconds", 3)))
         at = min(after, number.order.reached("fulfilled", number.created_at))
         number.ended = OrderEnd(rule.outcome, at)
-        self.bird.state.schedule.add(at, Due("order-ended", workspace, number.id))
+        self.bird.state.schedule.add(at, Due("order-ended", workspace.ref, number.id))
 
     def _whatsapp_plan(self, workspace: Workspace, item: StockItem) -> WhatsAppPlan | None:
         """WhatsApp-capable numbers are pre-verified once provisioned (seed 000: "this will

@@ -96,13 +96,13 @@ class Subscriptions:
         elif fulfilled is None or now < fulfilled:
             number.ended = OrderEnd("cancelled", now)
             number.subscription.end_at = now
-            self.bird.state.schedule.add(now, Due("order-ended", workspace, number.id))
+            self.bird.state.schedule.add(now, Due("order-ended", workspace.ref, number.id))
             self.bird.settle()  # the refund is due now
         else:
             end = period_end(fulfilled, now, self.bird.config.billing_period)
             number.subscription.end_at = end
             self.bird.state.schedule.add(
-                end + number.deprovisioning, Due("deprovisioned", workspace, number.id)
+                end + number.deprovisioning, Due("deprovisioned", workspace.ref, number.id)
             )
 
     def destination_prices(

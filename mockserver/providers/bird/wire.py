@@ -171,7 +171,7 @@ def reservation(held: Reservation, now: datetime) -> dict[str, Any]:
     return {
         "id": held.id,
         "numberStockItemId": held.item.id,
-        "workspaceId": held.holder.id,
+        "workspaceId": held.holder.workspace,
         "numberString": held.item.number,
         "status": held.status(now),
         "createdAt": timestamp(held.created_at),

@@ -55,10 +55,11 @@ class VobizBackend:
 
     def _order_ended(self, at: datetime, due: Due) -> None:
         """A failed or cancelled order: refunded, its number back in stock and free."""
-        order = due.account.orders.get(due.subject_id)
-        if order is None or order.ended_at != at:
+        account = self.state.accounts.get(due.account_id)
+        order = None if account is None else account.orders.get(due.subject_id)
+        if account is None or order is None or order.ended_at != at:
             return  # it ended otherwise meanwhile (cancelled before the failure fell due)
-        due.account.wallets[order.currency].credit(
+        account.wallets[order.currency].credit(
             order.setup_cost + order.monthly_cost,
             at=at,
             reference=order.id,
@@ -66,7 +67,7 @@ class VobizBackend:
         )
         self.state.inventory.give_back(order.number.id)
         claim = self.state.claims.get(order.number.number)
-        if claim is not None and claim.account_id == due.account.auth_id:
+        if claim is not None and claim.account_id == account.auth_id:
             del self.state.claims[order.number.number]
 
     def reset_account(self, auth_id: str) -> bool:
@@ -83,7 +84,7 @@ class VobizBackend:
         for number, claim in list(self.state.claims.items()):
             if claim.account_id == auth_id:
                 del self.state.claims[number]
-        self.state.schedule.discard(lambda due: due.account is account)
+        self.state.schedule.discard(lambda due: due.account_id == auth_id)
         self.state.rules.drop_scope(auth_id)
         self.state.forget_sent_codes(auth_id)
         pristine = self._pristine.get(auth_id)

@@ -1,4 +1,8 @@
-"""Vobiz's resources as the mock keeps them: plain slotted dataclasses, no HTTP."""
+"""Vobiz's resources as the mock keeps them: plain slotted dataclasses, no HTTP.
+
+The state dump is written from these fields (dumps.Codec): a field added here is dumped
+and restored with no other change. Accounts are referred to by auth id.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from mockserver.domain.money import Money
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
+from mockserver.dumps import keyed
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +104,11 @@ class Account:
     created_at: datetime
     wallets: dict[str, Wallet]  # by currency
     wallet_ids: dict[str, str]  # by currency: the balance object's id
-    orders: dict[str, Order] = field(default_factory=dict)
-    verifications: dict[str, Verification] = field(default_factory=dict)  # by phone number
-    channels: dict[str, Channel] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict, metadata=keyed("id"))
+    verifications: dict[str, Verification] = field(  # by phone number
+        default_factory=dict, metadata=keyed("phone_number")
+    )
+    channels: dict[str, Channel] = field(default_factory=dict, metadata=keyed("id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +128,7 @@ class Due:
     """A side effect that falls due (domain/schedule.py)."""
 
     kind: str  # order-ended
-    account: Account
+    account_id: str  # whose: it does nothing if the account is gone by then
     subject_id: str  # the order's id
 
 
@@ -137,7 +144,7 @@ class SentCode:
 @dataclass(slots=True)
 class VobizState:
     inventory: Inventory[StockNumber]
-    accounts: dict[str, Account]  # by auth id
+    accounts: dict[str, Account] = field(metadata=keyed("auth_id"))  # by auth id
     tokens: dict[str, str]  # X-Auth-Token -> auth id it is bound to
     bearers: dict[str, str]  # Bearer token -> auth id
     rules: Rules = field(default_factory=Rules)

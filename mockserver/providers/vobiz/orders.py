@@ -113,7 +113,7 @@ class Orders:
         order.failure_reason = str(
             rule.params.get("reason", "The upstream provider could not allocate the number")
         )
-        self.vobiz.state.schedule.add(order.ended_at, Due("order-ended", account, order.id))
+        self.vobiz.state.schedule.add(order.ended_at, Due("order-ended", account.auth_id, order.id))
 
     def _pick_number(self, request: OrderRequest) -> StockNumber:
         if request.preferred_number is not None:
@@ -160,7 +160,7 @@ class Orders:
                 f"Only pending orders can be cancelled; this one is {status}", {"status": status}
             )
         order.ended_status, order.ended_at, order.failure_reason = "cancelled", now, None
-        self.vobiz.state.schedule.add(now, Due("order-ended", account, order.id))
+        self.vobiz.state.schedule.add(now, Due("order-ended", account.auth_id, order.id))
         self.vobiz.settle()  # the refund is due now
         return order
 

@@ -95,7 +95,7 @@ class VobizProvider(Provider):
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
         config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
-        restored = snapshot.restore(data, config, fresh)
+        restored = snapshot.restore(data, version, fresh)
 
         def swap() -> None:
             self.backend.state = restored

@@ -43,9 +43,7 @@ def subscriptions_path(number_id: str, name: str = "") -> str:
 
 
 def wallet_amount(app: Any) -> int:
-    workspace = (
-        app.state.mock.providers[0]
-        .backend.state.tenants[("AccessKey", BIRD["Authorization"].split(" ", 1)[1])]
-        .workspaces[BIRD_WS]
-    )
+    state = app.state.mock.providers[0].backend.state
+    tenant = state.tenants[state.credentials[BIRD["Authorization"]]]
+    workspace = tenant.workspaces[BIRD_WS]
     return int(workspace.wallet.balance.amount)

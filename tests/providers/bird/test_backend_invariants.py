@@ -111,14 +111,12 @@ class BirdMachine(RuleBasedStateMachine):
         state = self.bird.state
         return (
             sorted(item for item in self.seen_items if state.inventory.is_available(item)),
-            sorted(
-                (k, (r.holder.id, r.expires_at, r.ended)) for k, r in state.reservations.items()
-            ),
+            sorted((k, (r.holder, r.expires_at, r.ended)) for k, r in state.reservations.items()),
             # Ad-hoc workspaces exist from the start, each with its opening wallet; whether
             # one has been looked at yet (materialized) is not state.
             sorted(
                 (name, ws_id, ws.wallet.balance.amount, len(ws.wallet.entries), tuple(ws.numbers))
-                for (_, name), tenant in state.tenants.items()
+                for name, tenant in state.tenants.items()
                 for ws_id, ws in tenant.workspaces.items()
                 if ws.wallet.entries or ws.numbers
             ),

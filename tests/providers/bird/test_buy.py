@@ -23,10 +23,8 @@ async def stock_ids(client: httpx.AsyncClient, count: int, **filters: Any) -> li
 def wallet(app: Starlette, headers: dict[str, str] = BIRD, workspace: str = BIRD_WS) -> int:
     """The workspace wallet balance in 10^-6 EUR, read from state."""
     backend = app.state.mock.providers[0].backend
-    scheme, _, credential = headers["Authorization"].partition(" ")
-    return int(
-        backend.state.tenants[(scheme, credential)].workspaces[workspace].wallet.balance.amount
-    )
+    tenant = backend.state.tenants[backend.state.credentials[headers["Authorization"]]]
+    return int(tenant.workspaces[workspace].wallet.balance.amount)
 
 
 async def buy(

@@ -110,8 +110,8 @@ async def _price(client: httpx.AsyncClient, app: Starlette, bought: dict[str, An
 
 def _ledger(app: Starlette) -> list[Any]:
     backend = app.state.mock.providers[0].backend
-    key = ("AccessKey", BIRD["Authorization"].split(" ", 1)[1])
-    return list(next(iter(backend.state.tenants[key].workspaces.values())).wallet.entries)
+    tenant = backend.state.tenants[backend.state.credentials[BIRD["Authorization"]]]
+    return list(next(iter(tenant.workspaces.values())).wallet.entries)
 
 
 async def test_list_filters_and_pages_follow_purchase_order(client: httpx.AsyncClient) -> None:
