@@ -28,6 +28,7 @@ from mockserver.rng import Rng
 from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import Settings
 from mockserver.state import MockState
+from mockserver.version import __version__
 
 # Every provider the mock serves, in the order the control plane lists them.
 PROVIDERS: tuple[ProviderFactory, ...] = (bird.provider, vobiz.provider)
@@ -45,8 +46,6 @@ def create_app(
     providers: Sequence[ProviderFactory] = PROVIDERS,
 ) -> Starlette:
     """A fresh mock: its own state, clock and seeded randomness; no module globals."""
-    from mockserver import __version__
-
     settings = settings or Settings.from_env()
     clock = clock or clock_for(settings)
     scenario = scenario or load_scenario(settings.fixtures)

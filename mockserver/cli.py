@@ -150,6 +150,6 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _version() -> str:
-    from mockserver import __version__
+    from mockserver.version import __version__
 
     return __version__

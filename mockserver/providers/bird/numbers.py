@@ -11,6 +11,8 @@ from mockserver.providers.bird.auth import BirdPrincipal
 from mockserver.providers.bird.models import AlphaSender, LongCodeNumber
 
 if TYPE_CHECKING:
+    # Type-only, the one import circle allowed (ARCHITECTURE.md): the backend holds its
+    # use cases, and they call back into it for the tenant, the clock and the ids.
     from mockserver.providers.bird.backend import BirdBackend
 
 

@@ -23,6 +23,8 @@ from mockserver.providers.bird.models import (
 )
 
 if TYPE_CHECKING:
+    # Type-only, the one import circle allowed (ARCHITECTURE.md): the backend holds its
+    # use cases, and they call back into it for the tenant, the clock and the ids.
     from mockserver.providers.bird.backend import BirdBackend
 
 

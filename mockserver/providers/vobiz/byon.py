@@ -26,6 +26,8 @@ from mockserver.providers.vobiz.errors import (
 from mockserver.providers.vobiz.models import Account, Claim, SentCode, Verification
 
 if TYPE_CHECKING:
+    # Type-only, the one import circle allowed (ARCHITECTURE.md): the backend holds its
+    # use cases, and they call back into it for the tenant, the clock and the ids.
     from mockserver.providers.vobiz.backend import VobizBackend
 
 

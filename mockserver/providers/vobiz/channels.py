@@ -19,6 +19,8 @@ from mockserver.providers.vobiz.errors import (
 from mockserver.providers.vobiz.models import Account, Channel
 
 if TYPE_CHECKING:
+    # Type-only, the one import circle allowed (ARCHITECTURE.md): the backend holds its
+    # use cases, and they call back into it for the tenant, the clock and the ids.
     from mockserver.providers.vobiz.backend import VobizBackend
 
 

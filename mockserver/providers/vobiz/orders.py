@@ -21,6 +21,8 @@ from mockserver.providers.vobiz.models import Account, Claim, Due, Order, StockN
 from mockserver.providers.vobiz.seed import EXPONENT
 
 if TYPE_CHECKING:
+    # Type-only, the one import circle allowed (ARCHITECTURE.md): the backend holds its
+    # use cases, and they call back into it for the tenant, the clock and the ids.
     from mockserver.providers.vobiz.backend import VobizBackend
 
 
