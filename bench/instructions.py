@@ -6,7 +6,10 @@ machine as on an idle one, unlike req/s (these machines are shared and noisy).
 
 Each load runs twice in-process (bench/inprocess.py) with a few and with many requests;
 the difference, divided by the difference in requests, is the cost of one request with
-start-up taken out. Needs valgrind (Debian package `valgrind`); takes a few minutes.
+start-up taken out. The collector runs as the server runs it (the start-up heap frozen):
+at Python's defaults the full collections a run happens to hit swing the count by a few
+percent (bench/RESULTS.md, issue 13). Needs valgrind (Debian package `valgrind`); takes
+a few minutes.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import gc
 import signal
 import socket
 import sys
@@ -72,7 +71,7 @@ def parse_settings(argv: Sequence[str] | None = None, environ: Any = None) -> Se
 def main(argv: Sequence[str] | None = None) -> int:
     from mockserver.app import create_app
     from mockserver.scenario import ScenarioError, load_scenario
-    from mockserver.serving import uvicorn_config
+    from mockserver.serving import keep_gc_pauses_short, uvicorn_config
 
     settings = parse_settings(argv)
     try:
@@ -80,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         fail(str(exc))
     app = create_app(settings, scenario=scenario)
-    _keep_gc_pauses_short()
+    keep_gc_pauses_short()
     sock = _listen(settings.host, settings.port)
     config = uvicorn_config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
@@ -90,28 +89,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(stop, lambda number, frame: None)
     _ReadyServer(config, scenario.name).run(sockets=[sock])
     return 0
-
-
-def _keep_gc_pauses_short() -> None:
-    """Long-lived objects out of the garbage collector's full scans.
-
-    Everything built at start-up (specs, validators, the stock) lives as long as the process,
-    and so does most of what requests add (numbers, orders, ledger entries). A full
-    collection scans all of it and stalls every request for tens of milliseconds once the
-    heap is large (bench/RESULTS.md). So: freeze the start-up heap, and after each full
-    collection freeze its survivors too; right after a full collection nothing unreachable
-    is left, so freezing never keeps garbage alive.
-    """
-    gc.freeze()
-    # Fewer, larger young collections (still cheap) and rarer full ones: measured in-process
-    # with bench/inprocess.py-style buys, this halves the p99.9 of a buy.
-    gc.set_threshold(2000, 20, 10)
-
-    def freeze_survivors(phase: str, info: dict[str, int]) -> None:
-        if phase == "stop" and info["generation"] == 2:
-            gc.freeze()
-
-    gc.callbacks.append(freeze_survivors)
 
 
 class _ReadyServer(uvicorn.Server):
