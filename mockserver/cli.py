@@ -20,7 +20,7 @@ import uvicorn
 from mockserver.settings import PARSERS, SettingError, Settings, env_var
 
 _HELP = {
-    "host": "interface to bind (default 0.0.0.0)",
+    "host": "interface to bind (default 127.0.0.1; the Docker image binds 0.0.0.0)",
     "port": "port to listen on; 0 picks a free port and prints it (default 8080)",
     "seed": "seed of every generated id, number and code (default 1)",
     "fixtures": "scenario file (YAML) to start from (default: the embedded default scenario)",
@@ -32,6 +32,8 @@ _HELP = {
     "through /_mock/clock)",
     "clock_start": "the clock's time at start, ISO 8601 with offset (default: now)",
     "journal_size": "requests the journal keeps, newest first (default 1000)",
+    "control_token": "token every /_mock/ call but health and specs must send as "
+    "'Authorization: Bearer <token>' (default: none, the control plane is open)",
 }
 
 

@@ -239,6 +239,10 @@ class _Call(Generic[T]):
         return self.read(response.json() if response.content else None)
 
 
+def _auth(token: str | None) -> dict[str, str]:
+    return {} if token is None else {"Authorization": f"Bearer {token}"}
+
+
 def _nothing(body: Any) -> None:
     return None
 
@@ -407,18 +411,28 @@ class MockControl:
 
     Tenants are named as the mock isolates them: a Bird workspace id, a Vobiz auth id.
     Keyword fields (rules, faults, journal filters) may be snake_case (``after_seconds``)
-    or the API's camelCase (``afterSeconds``).
+    or the API's camelCase (``afterSeconds``). ``token`` is the mock's control token, when
+    it was started with one (``--control-token``).
     """
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, *, token: str | None = None) -> None:
         self.http = http
+        self.headers = _auth(token)
 
     @classmethod
-    def connect(cls, url: str, *, timeout: float = 30.0, trust_env: bool = True) -> MockControl:
+    def connect(
+        cls,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        trust_env: bool = True,
+        token: str | None = None,
+    ) -> MockControl:
         """A client of its own for the mock at ``url``; close it with :meth:`close`."""
         import httpx
 
-        return cls(httpx.Client(base_url=url, timeout=timeout, trust_env=trust_env))
+        client = httpx.Client(base_url=url, timeout=timeout, trust_env=trust_env)
+        return cls(client, token=token)
 
     @property
     def url(self) -> str:
@@ -434,7 +448,9 @@ class MockControl:
         self.close()
 
     def _do(self, call: _Call[T]) -> T:
-        response = self.http.request(call.method, call.path, params=call.params, json=call.body)
+        response = self.http.request(
+            call.method, call.path, params=call.params, json=call.body, headers=self.headers
+        )
         return call.finish(response)
 
     def health(self) -> Health:
@@ -555,8 +571,9 @@ class MockControl:
 class AsyncMockControl:
     """:class:`MockControl` over an ``httpx.AsyncClient``: the same methods, awaited."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, *, token: str | None = None) -> None:
         self.http = http
+        self.headers = _auth(token)
 
     @property
     def url(self) -> str:
@@ -567,7 +584,7 @@ class AsyncMockControl:
 
     async def _do(self, call: _Call[T]) -> T:
         response = await self.http.request(
-            call.method, call.path, params=call.params, json=call.body
+            call.method, call.path, params=call.params, json=call.body, headers=self.headers
         )
         return call.finish(response)
 

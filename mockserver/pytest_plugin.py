@@ -62,6 +62,10 @@ Options
     ``system`` lets it run with the wall clock, as the server does by default.
 ``--numbers-mock-clock-start ISO``
     The mock's time at start, with a UTC offset (default: the wall-clock time at start).
+``--numbers-mock-control-token TOKEN`` (env ``NUMBERS_MOCK_CONTROL_TOKEN``)
+    The control token of the mock at ``--numbers-mock-url`` (one started with
+    ``--control-token``), which ``numbers_mock`` sends; without a URL, the plugin's own mock
+    is started with it.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncInProcessMock", "InProcessMock"]
 
 URL_ENV = "NUMBERS_MOCK_URL"
+TOKEN_ENV = "NUMBERS_MOCK_CONTROL_TOKEN"
 INPROCESS_URL = "http://numbers-mock"
 # How long a server may take to answer GET /_mock/health (a sidecar may still be starting).
 START_TIMEOUT = 30.0
@@ -105,6 +110,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="URL",
         default=None,
         help=f"use the numbers-mock running at URL instead of starting one [env {URL_ENV}]",
+    )
+    group.addoption(
+        "--numbers-mock-control-token",
+        metavar="TOKEN",
+        default=None,
+        help="the control token of the mock at --numbers-mock-url, or to start the plugin's "
+        f"mock with [env {TOKEN_ENV}]",
     )
     group.addoption(
         "--numbers-mock-fixtures",
@@ -161,7 +173,13 @@ def numbers_mock_settings(pytestconfig: pytest.Config) -> Settings:
         validate_responses=True,
         clock=option("numbers_mock_clock"),
         clock_start=pytestconfig.stash.get(_CLOCK_START, None),
+        control_token=_token(pytestconfig),
     )
+
+
+def _token(config: pytest.Config) -> str | None:
+    token: str | None = config.getoption("numbers_mock_control_token") or os.environ.get(TOKEN_ENV)
+    return token or None
 
 
 @pytest.fixture(scope="session")
@@ -186,11 +204,14 @@ def numbers_mock_url(
 
 
 @pytest.fixture(scope="session")
-def numbers_mock(request: pytest.FixtureRequest, numbers_mock_url: str) -> Iterator[MockControl]:
+def numbers_mock(
+    request: pytest.FixtureRequest, numbers_mock_url: str, numbers_mock_settings: Settings
+) -> Iterator[MockControl]:
     """The control API of the session's mock."""
-    local = request.config.stash.get(_SERVER, None) is not None
+    server = request.config.stash.get(_SERVER, None)
+    token = numbers_mock_settings.control_token if server else _token(request.config)
     # A proxy from the environment must not stand between the tests and a loopback server.
-    control = MockControl.connect(numbers_mock_url, trust_env=not local)
+    control = MockControl.connect(numbers_mock_url, trust_env=server is None, token=token)
     try:
         yield control
     finally:
@@ -230,7 +251,7 @@ def numbers_mock_inprocess(numbers_mock_app: Starlette) -> Iterator[InProcessMoc
             app=numbers_mock_app,
             transport=transport,
             client=client,
-            control=MockControl(client),
+            control=MockControl(client, token=_app_token(numbers_mock_app)),
             tenant=MockTenant.new(INPROCESS_URL),
         )
 
@@ -247,9 +268,14 @@ def numbers_mock_async(numbers_mock_app: Starlette) -> AsyncInProcessMock:
         app=numbers_mock_app,
         transport=transport,
         client=client,
-        control=AsyncMockControl(client),
+        control=AsyncMockControl(client, token=_app_token(numbers_mock_app)),
         tenant=MockTenant.new(INPROCESS_URL),
     )
+
+
+def _app_token(app: Starlette) -> str | None:
+    token: str | None = app.state.mock.settings.control_token
+    return token
 
 
 def _require_httpx() -> Any:

@@ -93,6 +93,13 @@ def parse_host(raw: str) -> str:
     return raw.strip()
 
 
+def parse_token(raw: str) -> str:
+    token = raw.strip()
+    if len(token) < 8 or not token.isprintable() or " " in token:
+        raise SettingError("the control token needs 8 or more printable characters, no spaces")
+    return token
+
+
 def parse_path(raw: str) -> Path:
     if not raw.strip():
         raise SettingError("the path must not be empty")
@@ -101,7 +108,9 @@ def parse_path(raw: str) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    host: str = "0.0.0.0"
+    # Loopback: the control plane is for the test harness on this machine. The Docker image
+    # sets MOCKSERVER_HOST=0.0.0.0 (a container's port is published on purpose).
+    host: str = "127.0.0.1"
     port: int = 8080
     seed: int = 1
     # None: the embedded default scenario (fixtures/default.yaml).
@@ -116,6 +125,9 @@ class Settings:
     clock: str = "system"
     clock_start: datetime | None = None  # None: now
     journal_size: int = 1000  # requests the journal keeps (a ring buffer)
+    # When set, every /_mock/ operation but health and the served specs needs
+    # `Authorization: Bearer <token>` (README, "Threat model").
+    control_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +156,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "clock": parse_clock,
     "clock_start": parse_time,
     "journal_size": parse_positive_int,
+    "control_token": parse_token,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from mockserver.control import errors
 from mockserver.control.backend import ControlBackend
 from mockserver.control.handlers import HANDLERS
 from mockserver.control.vocabulary import filled
+from mockserver.errors import Unauthenticated
 from mockserver.providers.base import Surface
 
 if TYPE_CHECKING:
@@ -18,25 +20,41 @@ __all__ = ["PREFIX", "SPEC_FILE", "filled", "surface"]
 
 PREFIX = "/_mock/"
 SPEC_FILE = "control.yaml"
+# What a health check, and a tool fetching a spec, may read without the control token.
+OPEN = frozenset({"getHealth", "getSpec"})
 
 
 def surface(mock: MockState) -> Surface:
     backend = ControlBackend(mock)
+    token = mock.settings.control_token
     return Surface(
         name="control",
         provider="control",
         spec_file=SPEC_FILE,
         path_prefixes=(PREFIX,),
         handlers=HANDLERS.bind(backend),
-        authenticate=_nobody,
+        authenticate=lambda headers: _check_token(headers, token),
         render_error=errors.render,
         tenant_of=_no_tenant,
         journaled=False,
+        open_operations=OPEN,
     )
 
 
-def _nobody(headers: Mapping[str, str]) -> None:
-    """No authentication: the control plane is for the tests that run the mock."""
+def _check_token(headers: Mapping[str, str], token: str | None) -> None:
+    """The control token, when the mock has one (README, "Threat model"): the control
+    plane is for the test harness, and reads and changes every tenant's state."""
+    if token is None:
+        return
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    # Bytes: compare_digest refuses non-ASCII str, and the header is the caller's text.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        raise Unauthenticated(
+            "This mock's control plane needs its token: send 'Authorization: Bearer <token>' "
+            "(the --control-token / MOCKSERVER_CONTROL_TOKEN it was started with)"
+        )
 
 
 def _no_tenant(principal: Any, path: Mapping[str, str]) -> None:

@@ -21,6 +21,7 @@ from mockserver.errors import (
     PayloadTooLarge,
     RequestInvalid,
     RouteNotFound,
+    Unauthenticated,
     UnsupportedMediaType,
     by_kind,
 )
@@ -31,6 +32,7 @@ PROBLEM = "application/problem+json"
 
 STATUS: dict[type[MockError], tuple[int, str]] = {
     MalformedBody: (400, "malformed-json"),
+    Unauthenticated: (401, "control-token-required"),
     NotFound: (404, "not-found"),
     RouteNotFound: (404, "no-such-control-endpoint"),
     MethodNotAllowed: (405, "method-not-allowed"),
@@ -73,4 +75,6 @@ def render(error: MockError, context: ErrorContext) -> Reply:
     headers: tuple[tuple[str, str], ...] = ()
     if isinstance(error, MethodNotAllowed):
         headers = (("allow", ", ".join(error.allowed)),)
+    if isinstance(error, Unauthenticated):
+        headers = (("www-authenticate", 'Bearer realm="numbers-mock control"'),)
     return Reply(status, body, headers, media_type=PROBLEM)

@@ -52,6 +52,8 @@ class Surface:
     # organization) id, a Vobiz auth id. From the principal and the path parameters.
     tenant_of: Callable[[Any, Mapping[str, str]], str | None]
     journaled: bool = True  # the control plane's own requests are not
+    # Operations served without authenticating (the control plane's health and specs).
+    open_operations: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
