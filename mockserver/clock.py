@@ -13,6 +13,15 @@ from typing import Literal, Protocol, runtime_checkable
 
 Mode = Literal["system", "manual"]
 
+# The latest time the mock's clock may show. Every expiry the mock computes is the clock's
+# now plus at most ten years (the scenario schema bounds every duration), so from here on
+# all of them stay far below datetime's year 9999: nothing a client does can overflow.
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class OutOfRange(ValueError):
+    """A time the mock's clock may not show (after LATEST)."""
+
 
 class Clock(Protocol):
     def now(self) -> datetime:
@@ -32,14 +41,27 @@ class Resettable(Protocol):
 
 
 class MockClock:
-    __slots__ = ("_frozen_at", "_offset", "mode")
+    __slots__ = ("_frozen_at", "_offset", "_start", "mode")
 
-    def __init__(self, mode: Mode, start: datetime | None, frozen: bool) -> None:
+    def __init__(self, mode: Mode, start: datetime | None) -> None:
         self.mode: Mode = mode
-        self._offset = timedelta(0) if start is None else _aware(start) - datetime.now(UTC)
+        if mode == "manual" and start is None:
+            start = _wall_second()
+        self._start = None if start is None else _bounded(_aware(start))
+        self._offset = timedelta(0)
         self._frozen_at: datetime | None = None
-        if frozen:
-            self._frozen_at = _aware(start) if start is not None else _wall_second()
+        self.restart()
+
+    def restart(self) -> datetime:
+        """Back to where it started: a manual clock frozen at its start time, a system
+        clock running from its start time (the wall clock if it had none)."""
+        if self.mode == "manual":
+            self._frozen_at = self._start
+        else:
+            self._frozen_at = None
+            start = self._start
+            self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
+        return self.now()
 
     @property
     def frozen(self) -> bool:
@@ -52,6 +74,10 @@ class MockClock:
 
     def advance(self, delta: timedelta) -> datetime:
         _check_forward(delta)
+        try:
+            _bounded(self.now() + delta)
+        except OverflowError:
+            raise OutOfRange(f"the clock may not pass {LATEST.isoformat()}") from None
         if self._frozen_at is not None:
             self._frozen_at += delta
         else:
@@ -77,7 +103,7 @@ class MockClock:
     def reset_to(self, when: datetime) -> datetime:
         """Set the time, even backwards: for restoring a state dump only (its lifecycles
         are consistent with its own time); `advance` and `set` stay forward-only."""
-        when = _aware(when)
+        when = _bounded(_aware(when))
         if self._frozen_at is not None:
             self._frozen_at = when
         else:
@@ -91,7 +117,7 @@ class SystemClock(MockClock):
     __slots__ = ()
 
     def __init__(self, start: datetime | None = None) -> None:
-        super().__init__("system", start, frozen=False)
+        super().__init__("system", start)
 
 
 class ManualClock(MockClock):
@@ -100,7 +126,7 @@ class ManualClock(MockClock):
     __slots__ = ()
 
     def __init__(self, start: datetime | None = None) -> None:
-        super().__init__("manual", start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC), frozen=True)
+        super().__init__("manual", start or datetime(2026, 1, 1, 9, 0, tzinfo=UTC))
 
 
 def manual_from_now() -> ManualClock:
@@ -116,6 +142,15 @@ def _aware(when: datetime) -> datetime:
     if when.tzinfo is None:
         raise ValueError("clock times must be timezone-aware")
     return when.astimezone(UTC)
+
+
+def _bounded(when: datetime) -> datetime:
+    if when > LATEST:
+        raise OutOfRange(
+            f"{when.isoformat()} is after {LATEST.isoformat()}, the latest time the mock's "
+            "clock may show"
+        )
+    return when
 
 
 def _check_forward(delta: timedelta) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import random
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -138,15 +138,15 @@ class Rng:
             "fakers": {name: _state_of(f._random) for name, f in sorted(self._fakers.items())},
         }
 
-    def restore(self, data: Mapping[str, Any]) -> None:
+    def restore(self, data: Mapping[str, Any], keep: Collection[str] = ()) -> None:
         """Put every stream where `data` (from `dump`) says, in place (backends and the edge
-        hold stream objects); a stream the dump does not list had not been drawn from then,
-        so it goes back to its start. Raises ValueError, changing nothing, if `data` is
-        malformed."""
-        streams = _read_states(data, "streams")
+        hold stream objects), but the streams named in `keep`; a stream the dump does not
+        list had not been drawn from then, so it goes back to its start. Raises ValueError,
+        changing nothing, if `data` is malformed."""
+        streams = {n: s for n, s in _read_states(data, "streams").items() if n not in keep}
         fakers = _read_states(data, "fakers")
         for name, stream in self._streams.items():
-            if name not in streams:
+            if name not in streams and name not in keep:
                 stream.reseed(self._derive(name))
         for name, faker in self._fakers.items():
             if name not in fakers:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mockserver.clock import LATEST
+
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 ONE_MIB = 1024 * 1024
 
@@ -84,6 +86,8 @@ def parse_time(raw: str) -> datetime:
         raise SettingError(f"{raw!r} is not an ISO 8601 time (e.g. 2026-03-01T10:00:00Z)") from None
     if when.tzinfo is None:
         raise SettingError(f"{raw!r} needs a UTC offset (e.g. 2026-03-01T10:00:00Z)")
+    if when > LATEST:
+        raise SettingError(f"{raw!r} is after {LATEST.isoformat()}, the latest time the mock shows")
     return when.astimezone(UTC)
 
 

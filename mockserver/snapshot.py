@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockserver.clock import Resettable
+from mockserver.clock import LATEST, Resettable
 from mockserver.dumps import Reader, SnapshotError, UnknownTenant, when
 from mockserver.rng import Rng
 
@@ -134,6 +134,10 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
             "(the scenario file changed since)"
         )
     now = dump.time("clock")
+    if now > LATEST:
+        raise SnapshotError(
+            f"$.clock: {when(now)} is after {when(LATEST)}, the latest time it may show"
+        )
     rng_data = dump.mapping("rng")
     try:
         Rng(seed).restore(rng_data)  # only checks it: the mock's own streams move in swap()

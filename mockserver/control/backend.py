@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver.clock import MockClock
+from mockserver.clock import MockClock, OutOfRange
 from mockserver.domain.money import Money
 from mockserver.domain.rules import Rule
 from mockserver.domain.wallet import Wallet
@@ -24,6 +24,9 @@ from mockserver.providers.base import FaultProfile, OtpCode, Provider
 
 if TYPE_CHECKING:
     from mockserver.state import MockState
+
+# The random streams a full reset leaves where they are (the edge's request ids).
+KEPT_STREAMS = frozenset({"request-ids"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,10 @@ class ControlBackend:
         return clock
 
     def advance(self, seconds: float) -> MockClock:
-        self.clock.advance(timedelta(seconds=seconds))
+        try:
+            self.clock.advance(timedelta(seconds=seconds))
+        except OutOfRange as error:
+            raise _out_of_range(error, "/seconds") from None
         self.settle()
         return self.clock
 
@@ -80,7 +86,10 @@ class ControlBackend:
                 f"({now.isoformat()}); statuses are computed from timestamps",
                 code="clock-backwards",
             )
-        self.clock.set(when)
+        try:
+            self.clock.set(when)
+        except OutOfRange as error:
+            raise _out_of_range(error, "/now") from None
         self.settle()
         return self.clock
 
@@ -88,11 +97,14 @@ class ControlBackend:
 
     def reset_all(self) -> None:
         """The state as seeded at start (same randomness, so the same calls give the same
-        answers again), rules as in the scenario, no faults, an empty journal; the clock
-        keeps its time."""
+        answers again), rules as in the scenario, no faults, an empty journal, and the clock
+        where it started. Request ids go on where they were: a reset must not make an id
+        in a log stand for two requests."""
         for provider in self.mock.providers:
             provider.reset()
-        self.mock.rng.restore(self.mock.initial_rng)
+        self.mock.rng.restore(self.mock.initial_rng, keep=KEPT_STREAMS)
+        if isinstance(self.mock.clock, MockClock):
+            self.mock.clock.restart()
         self.mock.faults.clear()
         self.mock.journal.clear()
 
@@ -243,6 +255,10 @@ class ControlBackend:
 
     def journal(self, query: Query, limit: int) -> list[Entry]:
         return self.mock.journal.newest_first(query, limit)
+
+
+def _out_of_range(error: OutOfRange, field: str) -> Invalid:
+    return Invalid(str(error), {field: [str(error)]})
 
 
 def _no_tenant(provider: str, tenant: str) -> NotFound:
