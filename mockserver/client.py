@@ -459,7 +459,8 @@ class MockControl:
     # state
     def reset(self) -> None:
         """Everything back to the scenario as loaded; rules, faults, journal cleared; the
-        clock keeps its time. On a server shared by xdist workers, prefer the tenants."""
+        clock back where it started. On a server shared by xdist workers, prefer the
+        tenants."""
         self._do(_Ops.reset())
 
     def reset_tenant(self, provider: str, tenant: str, *, missing_ok: bool = False) -> bool:
