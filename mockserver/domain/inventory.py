@@ -6,6 +6,10 @@ sorted list of numbers (in blocks: selling one number moves one block, not the s
 search picks the buckets its filters allow, bisects to the number prefix and the page
 cursor, and merges the buckets in number order, so it touches about one page of items
 whatever the size of the stock.
+
+Every item stays known (`get`, `by_number`) whether in stock or not; what left the stock is
+the set of taken ids, so putting the stock back as seeded, or as a dump lists it, costs
+what changed, not the size of the stock.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def _every_bucket(key: Hashable) -> bool:
 
 
 class Inventory(Generic[T]):
-    __slots__ = ("_available", "_bucket_of", "_buckets", "_by_number", "_items", "_keys")
+    __slots__ = ("_bucket_of", "_buckets", "_by_number", "_items", "_keys", "_taken")
 
     def __init__(self, items: Iterable[T], bucket: Callable[[T], Hashable] = _one_bucket) -> None:
         self._bucket_of = bucket
@@ -49,7 +53,7 @@ class Inventory(Generic[T]):
         self._by_number: dict[str, T] = {}
         self._buckets: dict[tuple[str, Hashable], SortedStrings] = {}
         self._keys: dict[str, list[Hashable]] = {}  # bucket keys per country
-        self._available: set[str] = set()
+        self._taken: set[str] = set()  # ids out of stock (sold, ordered)
         grouped: dict[tuple[str, Hashable], list[str]] = {}
         for item in items:
             if item.id in self._items or item.number in self._by_number:
@@ -61,11 +65,10 @@ class Inventory(Generic[T]):
                 grouped[(item.country, key)] = []
                 self._keys.setdefault(item.country, []).append(key)
             grouped[(item.country, key)].append(item.number)
-            self._available.add(item.id)
         self._buckets = {bucket: SortedStrings(numbers) for bucket, numbers in grouped.items()}
 
     def __len__(self) -> int:
-        return len(self._available)
+        return len(self._items) - len(self._taken)
 
     def get(self, item_id: str) -> T | None:
         """Any item that was ever in this stock, available or not."""
@@ -75,28 +78,40 @@ class Inventory(Generic[T]):
         return self._by_number.get(number)
 
     def is_available(self, item_id: str) -> bool:
-        return item_id in self._available
+        return item_id in self._items and item_id not in self._taken
 
     def take(self, item_id: str) -> T:
         """Remove an available item from stock (sold, ordered)."""
         item = self._items[item_id]
-        if item_id not in self._available:
+        if item_id in self._taken:
             raise KeyError(f"stock item {item_id} is not available")
         self._numbers(item).remove(item.number)
-        self._available.discard(item_id)
+        self._taken.add(item_id)
         return item
 
     def give_back(self, item_id: str) -> None:
         """Return an item to stock (a refund, a deprovisioned number)."""
         item = self._items[item_id]
-        if item_id not in self._available:
+        if item_id in self._taken:
             self._numbers(item).add(item.number)
-            self._available.add(item_id)
+            self._taken.discard(item_id)
 
     def unavailable_ids(self) -> list[str]:
-        """The items out of stock (sold, ordered), in stock order: with the seed, all a
-        state dump needs to rebuild this inventory."""
-        return [item_id for item_id in self._items if item_id not in self._available]
+        """The items out of stock (sold, ordered), by id: with the seed, all a state dump
+        needs to rebuild this inventory."""
+        return sorted(self._taken)
+
+    def reset_to(self, unavailable: Iterable[str]) -> None:
+        """Exactly these items out of stock, every other one in (a restore; nothing taken:
+        the stock as seeded). Costs the items that change, not the stock's size."""
+        wanted = set(unavailable)
+        unknown = wanted - self._items.keys()
+        if unknown:
+            raise KeyError(f"not in this stock: {', '.join(sorted(unknown)[:3])}")
+        for item_id in self._taken - wanted:
+            self.give_back(item_id)
+        for item_id in sorted(wanted - self._taken):
+            self.take(item_id)
 
     def countries(self) -> list[str]:
         return sorted(self._keys)

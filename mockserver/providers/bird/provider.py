@@ -13,7 +13,7 @@ from mockserver.providers.base import FaultProfile, Provider, Surface, TenantWal
 from mockserver.providers.bird import auth, errors, snapshot
 from mockserver.providers.bird.backend import BirdBackend
 from mockserver.providers.bird.handlers import HANDLERS
-from mockserver.providers.bird.seed import seed_state
+from mockserver.providers.bird.seed import seed_state, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
 
@@ -60,9 +60,15 @@ class BirdProvider(Provider):
         return self.backend.settle()
 
     def reset(self) -> None:
-        # A throwaway Rng: the stock must come out exactly as it did at start, whatever the
-        # app's own streams have drawn since (the control plane puts those back itself).
-        _, self.backend.state = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+        # The stock put back as seeded costs what was taken; the rest is built again, from a
+        # throwaway Rng: it must come out as it did at start, whatever the app's own streams
+        # have drawn since (the control plane puts those back itself).
+        stock = self.backend.state.inventory
+        stock.reset_to(())
+        world = seed_world(
+            self._scenario, self.backend.config, Rng(self._seed), self._seeded_at, stock
+        )
+        self.backend.state = world
 
     def reset_tenant(self, tenant: str) -> bool:
         return self.backend.reset_workspace(tenant) > 0
@@ -81,12 +87,13 @@ class BirdProvider(Provider):
         return snapshot.dump(self.backend.state, tenant)
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
-        config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
-        restored = snapshot.restore(data, version, fresh)
+        stock = self.backend.state.inventory
+        restored, out_of_stock = snapshot.restore(data, version, stock)
 
         def swap() -> None:
             # The backend keeps no other reference into its state: its use cases read
-            # `backend.state` each time.
+            # `backend.state` each time. The stock is shared: only what differs moves.
+            stock.reset_to(out_of_stock)
             self.backend.state = restored
 
         return swap

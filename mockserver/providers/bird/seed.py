@@ -133,16 +133,29 @@ def provider_id(country: str) -> str:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig, BirdState]:
-    bird = scenario.section("bird")
-    config = read_config(bird)
+    """The scenario's stock (the costly part, built once) and its world on it."""
+    config = read_config(scenario.section("bird"))
+    stock = Inventory(_stock(scenario, config, rng), bucket=stock_bucket)
+    return config, seed_world(scenario, config, rng, now, stock)
+
+
+def seed_world(
+    scenario: Scenario,
+    config: BirdConfig,
+    rng: Rng,
+    now: datetime,
+    stock: Inventory[StockItem],
+) -> BirdState:
+    """Everything but the stock as the scenario starts it: tenants, wallets, senders, rules
+    (a reset builds it again on the stock, put back as seeded)."""
     state = BirdState(
-        Inventory(_stock(scenario, config, rng), bucket=stock_bucket),
+        stock,
         tenants={},
         credentials={},
-        rules=read_rules(bird, rng.stream("bird.rules")),
+        rules=read_rules(scenario.section("bird"), rng.stream("bird.rules")),
     )
     _tenants(state, scenario, config, rng.stream("bird.tenants"), now)
-    return config, state
+    return state
 
 
 def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:

@@ -39,14 +39,18 @@ def dump(state: BirdState, tenant: str | None = None) -> dict[str, Any]:
     return whole
 
 
-def restore(data: Mapping[str, Any], version: int, fresh: BirdState) -> BirdState:
-    """The dumped state, on `fresh`'s stock (seeded from the same scenario and seed);
-    raises SnapshotError."""
+def restore(
+    data: Mapping[str, Any], version: int, stock: Inventory[StockItem]
+) -> tuple[BirdState, list[str]]:
+    """The dumped state on `stock` (seeded from the same scenario and seed), and the ids
+    the dump lists out of stock: `stock` itself is left as it is. Raises SnapshotError."""
     if version == 1:
         data = upgrade_from_1(data)
-    state: BirdState = _codec(fresh.inventory).read(Reader(data, "$.bird"), BirdState)
+    out_of_stock = _StockRef(stock)
+    codec = Codec({StockItem: _ItemRef(stock), Inventory: out_of_stock})
+    state: BirdState = codec.read(Reader(data, "$.bird"), BirdState)
     _check(state)
-    return state
+    return state, out_of_stock.unavailable
 
 
 def _codec(inventory: Inventory[StockItem]) -> Codec:
@@ -73,23 +77,28 @@ class _ItemRef:
 
 
 class _StockRef:
-    """The seeded stock, as the items out of it; read back by taking them out of `fresh`."""
+    """The seeded stock, written as the items out of it. Read back, the ids are only
+    checked and kept (`unavailable`): the live stock changes when the restore is swapped
+    in, by what differs (`Inventory.reset_to`)."""
 
-    def __init__(self, fresh: Inventory[StockItem]) -> None:
-        self.fresh = fresh
+    def __init__(self, stock: Inventory[StockItem]) -> None:
+        self.stock = stock
+        self.unavailable: list[str] = []
 
     def write(self, inventory: Inventory[StockItem]) -> dict[str, list[str]]:
         return {"unavailable": inventory.unavailable_ids()}
 
     def read(self, raw: Reader) -> Inventory[StockItem]:
+        seen: set[str] = set()
         for entry in raw.at("unavailable").items():
             item_id = entry.as_text()
-            if self.fresh.get(item_id) is None:
+            if self.stock.get(item_id) is None:
                 raise entry.error(f"stock item {item_id} is not in this seed's stock")
-            if not self.fresh.is_available(item_id):
+            if item_id in seen:
                 raise entry.error(f"stock item {item_id} is listed twice")
-            self.fresh.take(item_id)
-        return self.fresh
+            seen.add(item_id)
+        self.unavailable = sorted(seen)
+        return self.stock
 
 
 def _check(state: BirdState) -> None:

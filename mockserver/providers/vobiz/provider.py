@@ -14,7 +14,7 @@ from mockserver.providers.vobiz import auth, errors, snapshot
 from mockserver.providers.vobiz.backend import VobizBackend
 from mockserver.providers.vobiz.handlers import HANDLERS
 from mockserver.providers.vobiz.models import SentCode
-from mockserver.providers.vobiz.seed import seed_state
+from mockserver.providers.vobiz.seed import seed_state, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
 
@@ -50,8 +50,10 @@ class VobizProvider(Provider):
         return self.backend.settle()
 
     def reset(self) -> None:
-        # A throwaway Rng, as in BirdProvider.reset: the stock as it was at start.
-        _, self.backend.state = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
+        # As BirdProvider.reset: the stock put back as seeded, the rest built again.
+        stock = self.backend.state.inventory
+        stock.reset_to(())
+        self.backend.state = seed_world(self._scenario, Rng(self._seed), self._seeded_at, stock)
 
     def reset_tenant(self, tenant: str) -> bool:
         return self.backend.reset_account(tenant)
@@ -94,10 +96,11 @@ class VobizProvider(Provider):
         return snapshot.dump(self.backend.state, tenant)
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
-        config, fresh = seed_state(self._scenario, Rng(self._seed), self._seeded_at)
-        restored = snapshot.restore(data, version, fresh)
+        stock = self.backend.state.inventory
+        restored, out_of_stock = snapshot.restore(data, version, stock)
 
         def swap() -> None:
+            stock.reset_to(out_of_stock)  # only what differs moves
             self.backend.state = restored
 
         return swap

@@ -60,9 +60,16 @@ def money(amount: str, currency: str) -> Money:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig, VobizState]:
+    """The scenario's stock (the costly part, built once) and its world on it."""
+    config = read_config(scenario)
+    stock = Inventory(_stock(scenario, rng), bucket=lambda number: number.region)
+    return config, seed_world(scenario, rng, now, stock)
+
+
+def read_config(scenario: Scenario) -> VobizConfig:
     raw = scenario.section("vobiz")
     orders, otp = raw.get("orders", {}), raw.get("otp", {})
-    config = VobizConfig(
+    return VobizConfig(
         ad_hoc_accounts=raw["adHocAccounts"]["enabled"],
         ad_hoc_balances=_balances(raw["adHocAccounts"]["balances"]),
         offers={c: _offer(c, o) for c, o in raw["stock"]["countries"].items()},
@@ -73,9 +80,17 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig
         otp_lock=timedelta(seconds=otp.get("lockSeconds", 3600)),
         otp_length=int(otp.get("codeLength", 6)),
     )
+
+
+def seed_world(
+    scenario: Scenario, rng: Rng, now: datetime, stock: Inventory[StockNumber]
+) -> VobizState:
+    """Everything but the stock as the scenario starts it: accounts, balances, credentials,
+    rules (a reset builds it again on the stock, put back as seeded)."""
+    raw = scenario.section("vobiz")
     stream = rng.stream("vobiz.seed")
     state = VobizState(
-        inventory=Inventory(_stock(scenario, rng), bucket=lambda number: number.region),
+        inventory=stock,
         accounts={},
         tokens={},
         bearers={},
@@ -90,7 +105,7 @@ def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig
         )
         state.tokens.update(dict.fromkeys(account.get("authTokens", []), auth_id))
         state.bearers.update(dict.fromkeys(account.get("bearerTokens", []), auth_id))
-    return config, state
+    return state
 
 
 def new_account(

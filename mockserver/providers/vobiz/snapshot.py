@@ -37,15 +37,19 @@ def dump(state: VobizState, tenant: str | None = None) -> dict[str, Any]:
     return whole
 
 
-def restore(data: Mapping[str, Any], version: int, fresh: VobizState) -> VobizState:
-    """The dumped state, on `fresh`'s stock (seeded from the same scenario and seed);
-    raises SnapshotError."""
+def restore(
+    data: Mapping[str, Any], version: int, stock: Inventory[StockNumber]
+) -> tuple[VobizState, list[str]]:
+    """The dumped state on `stock` (seeded from the same scenario and seed), and the ids
+    the dump lists out of stock: `stock` itself is left as it is. Raises SnapshotError."""
     if version == 1:
         data = upgrade_from_1(data)
-    state: VobizState = _codec(fresh.inventory).read(Reader(data, "$.vobiz"), VobizState)
+    out_of_stock = _StockRef(stock)
+    codec = Codec({StockNumber: _NumberRef(stock), Inventory: out_of_stock})
+    state: VobizState = codec.read(Reader(data, "$.vobiz"), VobizState)
     _check(state)
     _share_current_verifications(state)
-    return state
+    return state, out_of_stock.unavailable
 
 
 def _codec(inventory: Inventory[StockNumber]) -> Codec:
@@ -72,23 +76,28 @@ class _NumberRef:
 
 
 class _StockRef:
-    """The seeded stock, as the numbers out of it; read back by taking them out of `fresh`."""
+    """The seeded stock, written as the numbers out of it. Read back, the ids are only
+    checked and kept (`unavailable`): the live stock changes when the restore is swapped
+    in, by what differs (`Inventory.reset_to`)."""
 
-    def __init__(self, fresh: Inventory[StockNumber]) -> None:
-        self.fresh = fresh
+    def __init__(self, stock: Inventory[StockNumber]) -> None:
+        self.stock = stock
+        self.unavailable: list[str] = []
 
     def write(self, inventory: Inventory[StockNumber]) -> dict[str, list[str]]:
         return {"unavailable": inventory.unavailable_ids()}
 
     def read(self, raw: Reader) -> Inventory[StockNumber]:
+        seen: set[str] = set()
         for entry in raw.at("unavailable").items():
             number_id = entry.as_text()
-            if self.fresh.get(number_id) is None:
+            if self.stock.get(number_id) is None:
                 raise entry.error(f"stock number {number_id} is not in this seed's stock")
-            if not self.fresh.is_available(number_id):
+            if number_id in seen:
                 raise entry.error(f"stock number {number_id} is listed twice")
-            self.fresh.take(number_id)
-        return self.fresh
+            seen.add(number_id)
+        self.unavailable = sorted(seen)
+        return self.stock
 
 
 def _check(state: VobizState) -> None:
