@@ -72,3 +72,33 @@ def test_paging_with_a_cursor_visits_each_accepted_item_once(numbers: set[str], 
         key=lambda i: (i.country, i.number),
     )
     assert seen == expected
+
+
+@given(
+    st.sets(st.integers(0, 39), max_size=40),
+    st.sets(st.integers(0, 39), max_size=40),
+)
+def test_reset_to_gives_the_stock_a_fresh_one_with_those_taken_would_have(
+    taken_before: set[int], wanted: set[int]
+) -> None:
+    numbers = [("US" if i % 3 else "NL", f"+{1000 + i}") for i in range(40)]
+    inv = stock(numbers)
+    for i in sorted(taken_before):
+        inv.take(f"id+{1000 + i}")
+    inv.reset_to(f"id+{1000 + i}" for i in wanted)
+    fresh = stock(numbers)
+    for i in sorted(wanted):
+        fresh.take(f"id+{1000 + i}")
+    assert inv.unavailable_ids() == fresh.unavailable_ids() == sorted(
+        f"id+{1000 + i}" for i in wanted
+    )
+    assert len(inv) == len(fresh)
+    everything = [("NL", "+"), ("US", "+")]
+    assert inv.scan(everything, lambda _: True, 50) == fresh.scan(everything, lambda _: True, 50)
+
+
+def test_reset_to_refuses_what_the_stock_never_had() -> None:
+    inv = stock([("US", "+1")])
+    with pytest.raises(KeyError, match="nothing"):
+        inv.reset_to(["nothing"])
+    assert inv.is_available("id+1")
