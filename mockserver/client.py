@@ -314,8 +314,9 @@ class _Ops:
         return _Call("POST", "/_mock/reset", _nothing, body=body)
 
     @staticmethod
-    def state(provider: str | None, tenant: str | None) -> _Call[dict[str, Any]]:
-        return _Call("GET", "/_mock/state", _same, _query(provider=provider, tenant=tenant))
+    def state(provider: str | None, tenant: str | None, secrets: bool) -> _Call[dict[str, Any]]:
+        query = _query(provider=provider, tenant=tenant, secrets="true" if secrets else None)
+        return _Call("GET", "/_mock/state", _same, query)
 
     @staticmethod
     def restore(dump: Mapping[str, Any]) -> _Call[ClockInfo]:
@@ -479,9 +480,12 @@ class MockControl:
         self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
         self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
 
-    def state(self, provider: str | None = None, tenant: str | None = None) -> dict[str, Any]:
-        """A dump of the state (everything, or one tenant's part)."""
-        return self._do(_Ops.state(provider, tenant))
+    def state(
+        self, provider: str | None = None, tenant: str | None = None, *, secrets: bool = False
+    ) -> dict[str, Any]:
+        """A dump of the state (everything, or one tenant's part); with `secrets`, the
+        credentials and tokens a restore needs (redacted otherwise)."""
+        return self._do(_Ops.state(provider, tenant, secrets))
 
     def restore(self, dump: Mapping[str, Any]) -> ClockInfo:
         """Restore a full dump: the mock continues as it would have from the dump."""
@@ -608,8 +612,10 @@ class AsyncMockControl:
         await self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
         await self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
 
-    async def state(self, provider: str | None = None, tenant: str | None = None) -> dict[str, Any]:
-        return await self._do(_Ops.state(provider, tenant))
+    async def state(
+        self, provider: str | None = None, tenant: str | None = None, *, secrets: bool = False
+    ) -> dict[str, Any]:
+        return await self._do(_Ops.state(provider, tenant, secrets))
 
     async def restore(self, dump: Mapping[str, Any]) -> ClockInfo:
         return await self._do(_Ops.restore(dump))

@@ -14,6 +14,7 @@ dump is refused with a `SnapshotError` naming the field, never a KeyError.
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import types
 import typing
@@ -31,6 +32,8 @@ from mockserver.domain.schedule import Schedule
 E = TypeVar("E")
 T = TypeVar("T")
 _KEY = "numbers-mock.dumps.key"
+_SECRET = "numbers-mock.dumps.secret"  # "value": the field is a secret; "keys": its keys are
+REDACTED = "<redacted>"
 
 
 class SnapshotError(ValueError):
@@ -45,6 +48,20 @@ def keyed(attribute: str) -> dict[str, str]:
     """Field metadata for a `dict` of models keyed by one of their attributes: the dump
     lists the models, and a restore keys them by that attribute again."""
     return {_KEY: attribute}
+
+
+def secret(keys: bool = False) -> dict[str, str]:
+    """Field metadata for a secret (an access token), or, with `keys`, for a map keyed by
+    secrets (credentials): a dump taken without its secrets writes them redacted."""
+    return {_SECRET: "keys" if keys else "value"}
+
+
+def redacted(text: str) -> str:
+    """A secret as a dump without secrets shows it: a fingerprint that tells two apart but
+    not what they are, after the credential's scheme if it has one ("AccessKey ...")."""
+    scheme, space, _ = text.rpartition(" ")
+    mark = f"<redacted:{hashlib.blake2b(text.encode(), digest_size=4).hexdigest()}>"
+    return f"{scheme}{space}{mark}"
 
 
 # --- values ----------------------------------------------------------------------------
@@ -204,8 +221,11 @@ class Codec:
     string keys (or, with `keyed` metadata, listed), datetime, timedelta, Money, Timeline,
     Rules, Schedule, and whatever type `refs` names."""
 
-    def __init__(self, refs: Mapping[type, Ref[Any]] | None = None) -> None:
+    def __init__(
+        self, refs: Mapping[type, Ref[Any]] | None = None, *, redact: bool = False
+    ) -> None:
         self.refs: Mapping[type, Ref[Any]] = refs or {}
+        self.redact = redact  # write secrets (fields marked `secret`) redacted
 
     # writing
 
@@ -246,6 +266,11 @@ class Codec:
         raise TypeError(f"no dump format for {type(value).__name__}")
 
     def _field(self, value: Any, field: Field[Any]) -> Any:
+        hidden = field.metadata.get(_SECRET) if self.redact else None
+        if hidden == "value" and value is not None:
+            return REDACTED
+        if hidden == "keys" and isinstance(value, Mapping):
+            return {redacted(str(key)): self.write(item) for key, item in value.items()}
         if _KEY in field.metadata and isinstance(value, Mapping):
             return [self.write(item) for item in value.values()]
         return self.write(value)

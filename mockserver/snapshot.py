@@ -44,12 +44,18 @@ READS = (1, 2)
 
 
 def take(
-    state: MockState, provider: str | None = None, tenant: str | None = None
+    state: MockState,
+    provider: str | None = None,
+    tenant: str | None = None,
+    *,
+    secrets: bool = False,
 ) -> dict[str, Any]:
     """A JSON-ready dump of the whole mock, or a partial one for reading (not restorable:
     it leaves out the random streams): with `provider`, that provider's part only; with
     `tenant` (a Bird credential without its scheme or a tenant's name, a Vobiz auth id),
-    only that tenant's part (no shared stock). Raises UnknownTenant."""
+    only that tenant's part (no shared stock). Credentials, tokens and signing secrets
+    are redacted unless `secrets` (and a restore refuses a dump without them). Raises
+    UnknownTenant."""
     chosen = [p for p in state.providers if provider in (None, p.name)]
     if not chosen:
         have = ", ".join(p.name for p in state.providers)
@@ -61,6 +67,7 @@ def take(
         "scenarioDigest": scenario_digest(state.scenario),
         "seed": state.rng.seed,
         "clock": when(state.clock.now()),
+        "secrets": "included" if secrets else "redacted",
     }
     if provider is not None:
         dump["provider"] = provider
@@ -71,7 +78,7 @@ def take(
         # A provider that does not know the tenant shows null: the key is some other
         # provider's (a Bird access key is no Vobiz auth id).
         known = tenant is None or part.knows(tenant)
-        dump[part.name] = part.dump(tenant) if known else None
+        dump[part.name] = part.dump(tenant, secrets=secrets) if known else None
         found = found or known
     if not found:
         raise UnknownTenant(f"no tenant {tenant!r} in {provider or 'any provider'}")
@@ -110,6 +117,11 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
         raise SnapshotError(
             f"dump format version {version!r} is not supported "
             f"(this mock reads versions {', '.join(map(str, READS))})"
+        )
+    if data.get("secrets") == "redacted":
+        raise SnapshotError(
+            "this dump was taken without its secrets (credentials and tokens are redacted), "
+            "so it cannot be restored: take it with GET /_mock/state?secrets=true"
         )
     for partial in ("provider", "tenant"):
         if data.get(partial) is not None:

@@ -359,7 +359,7 @@ def test_a_request_the_spec_refuses_lists_where(control: MockControl) -> None:
 
 def test_state_wallets_journal_and_resets(control: MockControl) -> None:
     http = control.http
-    dump = control.state()
+    dump = control.state(secrets=True)
     order = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
     placed = http.post(f"{VOBIZ_API}/numbers/whatsapp/orders", json=order, headers=VOBIZ)
     assert placed.status_code == 201

@@ -122,7 +122,7 @@ async def run(app: Starlette, client: httpx.AsyncClient, steps: list[Step]) -> l
 
 def dump(app: Starlette, provider: str | None = None, tenant: str | None = None) -> dict[str, Any]:
     """A dump as it travels: through JSON text and back."""
-    taken = snapshot.take(app.state.mock, provider, tenant)
+    taken = snapshot.take(app.state.mock, provider, tenant, secrets=True)
     loaded: dict[str, Any] = json.loads(json.dumps(taken))
     return loaded
 

@@ -81,7 +81,8 @@ def get_state(control: ControlBackend, call: Call[None]) -> Reply:
         raise Invalid("`tenant` needs `provider`", {"/provider": ["required with tenant"]})
     control.settle()
     try:
-        return _ok(snapshot.take(control.mock, provider, tenant))
+        secrets = bool(call.query.get("secrets", False))
+        return _ok(snapshot.take(control.mock, provider, tenant, secrets=secrets))
     except snapshot.UnknownTenant as error:
         raise NotFound("Tenant", str(tenant), str(error)) from None
 

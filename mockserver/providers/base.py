@@ -131,8 +131,9 @@ class Provider(ABC):
         """Whether `tenant` names a tenant of this provider (for a one-tenant dump)."""
 
     @abstractmethod
-    def dump(self, tenant: str | None = None) -> dict[str, Any]:
-        """This provider's state as JSON, or one tenant's part of it (for reading only)."""
+    def dump(self, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
+        """This provider's state as JSON, or one tenant's part of it (for reading only);
+        credentials, tokens and signing secrets redacted unless `secrets`."""
 
     @abstractmethod
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:

@@ -198,7 +198,7 @@ class AcmeProvider(Provider):
     def knows(self, tenant: str) -> bool:
         return tenant in self.backend.state.accounts
 
-    def dump(self, tenant: str | None = None) -> dict[str, Any]:
+    def dump(self, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
         state = self.backend.state
         if tenant is not None:
             state = AcmeState({tenant: state.accounts[tenant]})
@@ -253,7 +253,7 @@ async def test_the_control_plane_steers_it_unchanged(
     bought = await client.post(WIDGETS, json={"colour": "red"}, headers=KEY)
     assert bought.status_code == 201
     assert bought.json()["status"] == "ordered"
-    taken = (await client.get("/_mock/state")).json()
+    taken = (await client.get("/_mock/state", params={"secrets": "true"})).json()
     assert [a["name"] for a in taken["acme"]["accounts"]] == ["widgetco"]
 
     # The clock moves its lifecycles: delivery falls due ten seconds on.

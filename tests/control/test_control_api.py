@@ -10,13 +10,17 @@ from tests.conftest import START
 from tests.providers.bird.helpers import buy_one, find, number
 from tests.support.credentials import (
     BIRD,
+    BIRD_ACCESS_KEY,
+    BIRD_USER_TOKEN,
     BIRD_WS,
+    CHANNELS,
     CONFIRM,
     LONG_CODES,
     ORDERS,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
+    VOBIZ_TOKEN,
     bird_key,
     vobiz_account,
 )
@@ -445,7 +449,7 @@ async def test_a_full_reset_replays_identically(client: httpx.AsyncClient) -> No
 
 async def test_a_dump_restored_later_continues_identically(client: httpx.AsyncClient) -> None:
     pending = await json_of(await client.post(ORDERS, json=ORDER, headers=VOBIZ), 201)
-    dump = await json_of(await client.get("/_mock/state"))
+    dump = await json_of(await client.get("/_mock/state", params={"secrets": "true"}))
 
     async def later() -> list[Any]:
         await client.post("/_mock/clock/advance", json={"seconds": 45})
@@ -469,7 +473,7 @@ async def test_a_tenant_dump_and_refused_restores(client: httpx.AsyncClient) -> 
     assert part["tenant"] == VOBIZ_AUTH_ID
     refused = await client.put("/_mock/state", json=part)
     assert (refused.status_code, refused.json()["code"]) == (409, "dump-not-restorable")
-    full = await json_of(await client.get("/_mock/state"))
+    full = await json_of(await client.get("/_mock/state", params={"secrets": "true"}))
     other_seed = await client.put("/_mock/state", json={**full, "seed": 2})
     assert other_seed.status_code == 409
     assert "seed" in other_seed.json()["detail"]
@@ -479,3 +483,30 @@ async def test_a_tenant_dump_and_refused_restores(client: httpx.AsyncClient) -> 
         "/_mock/state", params={"provider": "vobiz", "tenant": "MA_NOBODY00"}
     )
     assert unknown.status_code == 404
+
+
+async def test_a_dump_hides_secrets_unless_asked_and_a_redacted_one_is_not_restored(
+    client: httpx.AsyncClient,
+) -> None:
+    channel = {
+        "waba_id": "1911116896216319",
+        "phone_number_id": "974161339121558",
+        "phone_number": "+14155550999",
+        "number_onboarding_mode": "embedded_signup",
+        "number_provider": "meta_direct",
+        "access_token": "EAAsecret-channel-token",
+        "display_name": "Acme",
+    }
+    assert (await client.post(CHANNELS, json=channel, headers=VOBIZ)).status_code == 201
+    secrets = ["EAAsecret-channel-token", BIRD_ACCESS_KEY, BIRD_USER_TOKEN, VOBIZ_TOKEN]
+    redacted = await client.get("/_mock/state")
+    assert redacted.json()["secrets"] == "redacted"
+    assert not [secret for secret in secrets if secret in redacted.text]
+    assert "AccessKey <redacted:" in redacted.text  # the scheme stays, the key does not
+    whole = await client.get("/_mock/state", params={"secrets": "true"})
+    assert whole.json()["secrets"] == "included"
+    assert all(secret in whole.text for secret in secrets)
+    refused = await client.put("/_mock/state", json=redacted.json())
+    assert (refused.status_code, refused.json()["code"]) == (409, "dump-not-restorable")
+    assert "secrets=true" in refused.json()["detail"]
+    assert (await client.put("/_mock/state", json=whole.json())).status_code == 200

@@ -89,8 +89,8 @@ def test_reset_to_gives_the_stock_a_fresh_one_with_those_taken_would_have(
     fresh = stock(numbers)
     for i in sorted(wanted):
         fresh.take(f"id+{1000 + i}")
-    assert inv.unavailable_ids() == fresh.unavailable_ids() == sorted(
-        f"id+{1000 + i}" for i in wanted
+    assert (
+        inv.unavailable_ids() == fresh.unavailable_ids() == sorted(f"id+{1000 + i}" for i in wanted)
     )
     assert len(inv) == len(fresh)
     everything = [("NL", "+"), ("US", "+")]

@@ -17,7 +17,7 @@ from mockserver.domain.money import Money
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
-from mockserver.dumps import keyed
+from mockserver.dumps import keyed, secret
 
 # The `features` filter values of stock search (seed 000, NumberFilterFeature).
 FEATURES = (
@@ -234,7 +234,7 @@ class BirdState:
     tenants: dict[str, Tenant] = field(metadata=keyed("id"))  # by id, in the order opened
     # A credential ("AccessKey <key>", "Bearer <jwt>") -> the id of the tenant it opens:
     # several credentials may open the same tenant.
-    credentials: dict[str, str]
+    credentials: dict[str, str] = field(metadata=secret(keys=True))
     rules: Rules
     reservations: dict[str, Reservation] = field(default_factory=dict)  # by stock item id
     # The next serial: creation order of numbers and senders. A plain int, not an

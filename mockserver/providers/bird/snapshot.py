@@ -15,7 +15,7 @@ from typing import Any
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
-from mockserver.dumps import Codec, Reader, SnapshotError
+from mockserver.dumps import Codec, Reader, Ref, SnapshotError
 from mockserver.providers.bird.models import BirdState, StockItem, Tenant, ad_hoc_tenant_id
 
 # The side effects BirdBackend knows how to apply (models.Due); anything else in a dump
@@ -27,11 +27,12 @@ def knows(state: BirdState, tenant: str) -> bool:
     return bool(_matching(state, tenant))
 
 
-def dump(state: BirdState, tenant: str | None = None) -> dict[str, Any]:
+def dump(state: BirdState, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
     """All of Bird's state or, with `tenant` (a workspace id, as the control plane names
     Bird tenants, a credential without its scheme, or a tenant's name or id), the part of
-    the tenant(s) it names: no stock and no serial, for reading only."""
-    codec = _codec(state.inventory)
+    the tenant(s) it names: no stock and no serial, for reading only. Credentials are
+    redacted unless `secrets`."""
+    codec = _codec(state.inventory, redact=not secrets)
     if tenant is not None:
         return codec.write_fields(_part(state, _matching(state, tenant)), ("inventory", "serial"))
     whole = codec.write_fields(state)
@@ -53,8 +54,9 @@ def restore(
     return state, out_of_stock.unavailable
 
 
-def _codec(inventory: Inventory[StockItem]) -> Codec:
-    return Codec({StockItem: _ItemRef(inventory), Inventory: _StockRef(inventory)})
+def _codec(inventory: Inventory[StockItem], *, redact: bool) -> Codec:
+    refs: dict[type, Ref[Any]] = {StockItem: _ItemRef(inventory), Inventory: _StockRef(inventory)}
+    return Codec(refs, redact=redact)
 
 
 class _ItemRef:

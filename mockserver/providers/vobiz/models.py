@@ -15,7 +15,7 @@ from mockserver.domain.money import Money
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
-from mockserver.dumps import keyed
+from mockserver.dumps import keyed, secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ class Channel:
     onboarding_mode: str
     number_provider: str
     number_order_id: str | None
-    access_token: str  # write-only: never rendered
+    access_token: str = field(metadata=secret())  # write-only: never rendered
     display_name: str
     verification_status: str
     created_at: datetime
@@ -145,8 +145,8 @@ class SentCode:
 class VobizState:
     inventory: Inventory[StockNumber]
     accounts: dict[str, Account] = field(metadata=keyed("auth_id"))  # by auth id
-    tokens: dict[str, str]  # X-Auth-Token -> auth id it is bound to
-    bearers: dict[str, str]  # Bearer token -> auth id
+    tokens: dict[str, str] = field(metadata=secret(keys=True))  # X-Auth-Token -> auth id
+    bearers: dict[str, str] = field(metadata=secret(keys=True))  # Bearer token -> auth id
     rules: Rules = field(default_factory=Rules)
     # Which account holds each phone number: at most one at a time.
     claims: dict[str, Claim] = field(default_factory=dict)

@@ -92,8 +92,8 @@ class VobizProvider(Provider):
     def knows(self, tenant: str) -> bool:
         return snapshot.knows(self.backend.state, tenant)
 
-    def dump(self, tenant: str | None = None) -> dict[str, Any]:
-        return snapshot.dump(self.backend.state, tenant)
+    def dump(self, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
+        return snapshot.dump(self.backend.state, tenant, secrets=secrets)
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
         stock = self.backend.state.inventory

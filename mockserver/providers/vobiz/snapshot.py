@@ -15,7 +15,7 @@ from typing import Any
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
-from mockserver.dumps import Codec, Reader, SnapshotError
+from mockserver.dumps import Codec, Reader, Ref, SnapshotError
 from mockserver.providers.vobiz.models import SentCode, StockNumber, VobizState
 
 # The side effects VobizBackend applies (models.Due).
@@ -26,10 +26,10 @@ def knows(state: VobizState, tenant: str) -> bool:
     return tenant in state.accounts
 
 
-def dump(state: VobizState, tenant: str | None = None) -> dict[str, Any]:
+def dump(state: VobizState, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
     """All of Vobiz's state or, with `tenant` (an auth id), that account's part: no stock,
-    for reading only."""
-    codec = _codec(state.inventory)
+    for reading only. Tokens are redacted unless `secrets`."""
+    codec = _codec(state.inventory, redact=not secrets)
     if tenant is not None:
         return codec.write_fields(_part(state, tenant), ("inventory",))
     whole = codec.write_fields(state)
@@ -52,8 +52,12 @@ def restore(
     return state, out_of_stock.unavailable
 
 
-def _codec(inventory: Inventory[StockNumber]) -> Codec:
-    return Codec({StockNumber: _NumberRef(inventory), Inventory: _StockRef(inventory)})
+def _codec(inventory: Inventory[StockNumber], *, redact: bool) -> Codec:
+    refs: dict[type, Ref[Any]] = {
+        StockNumber: _NumberRef(inventory),
+        Inventory: _StockRef(inventory),
+    }
+    return Codec(refs, redact=redact)
 
 
 class _NumberRef:
