@@ -302,7 +302,8 @@ class IsolationMachine(RuleBasedStateMachine):
             assert self.owners.setdefault(token, viewer) == viewer, (token, viewer)
 
     def dump(self, provider: str, tenant: str | None = None) -> Any:
-        params = {"provider": provider} | ({"tenant": tenant} if tenant else {})
+        # With secrets: the viewers are found in it by their credentials.
+        params = {"provider": provider, "secrets": "true"} | ({"tenant": tenant} if tenant else {})
         response = self.control("GET", "state", params=params)
         return response.json() if response.status_code == 200 else response.status_code
 
@@ -838,20 +839,34 @@ class IsolationMachine(RuleBasedStateMachine):
     @rule(
         tenant=st.sampled_from(
             [("bird", BIRD_WS), ("bird", WS_ALICE), ("bird", WS_SHARED)]
+            + [("bird", v.key) for v in bird_viewers()[1:]]
             + [("vobiz", v.auth_id) for v in vobiz_viewers()]
         )
     )
     def reset_one_tenant(self, tenant: tuple[str, str]) -> None:
-        """The control plane names a Bird tenant by workspace id: resetting WS_SHARED
-        resets alice's and bob's workspace of that id, and nothing else."""
+        """A reset names exactly one tenant: a Bird access key stands for all of its
+        tenant's workspaces, a workspace id for the one workspace of that id, unless several
+        tenants have one (alice's second and bob's): then it is refused, 409
+        ambiguous-tenant, and nothing changes."""
         provider, name = tenant
-        hit = [v for v in self.bird if provider == "bird" and v.ws == name]
+        owners = self.workspace_owners(name) if provider == "bird" else {}
+        hit = [v for v in self.bird if provider == "bird" and name in (v.key, v.ws)]
+        if name == WS_SHARED:
+            hit = [v for v in hit if any(v.key in keys for keys in owners.values())]
         hit += [v for v in self.vobiz if provider == "vobiz" and v.auth_id == name]
+        if len(owners) > 1:
+            hit = []
         kept = {v.name for v in [*self.bird, *self.vobiz] if v not in hit}
         before = self.views(kept)
 
         reset = self.control("POST", "reset", body={"provider": provider, "tenant": name})
-        assert reset.json() == {"reset": "tenant", "provider": provider, "tenant": name}
+        if len(owners) > 1:
+            assert (reset.status_code, reset.json()["code"]) == (409, "ambiguous-tenant")
+        elif reset.status_code == 404:  # nobody has it (ad-hoc ones forgotten): no change
+            assert all(not v.scenario for v in hit), name
+            hit = []
+        else:
+            assert reset.json() == {"reset": "tenant", "provider": provider, "tenant": name}
 
         parts = self.state_parts()  # before anyone is listed again (which reopens ad-hoc ones)
         for viewer in hit:
@@ -874,6 +889,15 @@ class IsolationMachine(RuleBasedStateMachine):
             else:
                 assert view == self.pristine[viewer.name], viewer.name
         self.actors, self.parts = set(), self.state_parts()
+
+    def workspace_owners(self, ws: str) -> dict[str, list[str]]:
+        """The tenants that have a workspace of this id now, with their credentials."""
+        bird = self.dump("bird")["bird"]
+        owners = [t["id"] for t in bird["tenants"] if any(w["id"] == ws for w in t["workspaces"])]
+        return {
+            owner: [c.partition(" ")[2] for c, t in bird["credentials"].items() if t == owner]
+            for owner in owners
+        }
 
     def forget(self, viewer: BirdViewer | VobizViewer) -> None:
         if isinstance(viewer, BirdViewer):

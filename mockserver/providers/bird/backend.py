@@ -15,9 +15,16 @@ from datetime import datetime
 from mockserver.clock import Clock
 from mockserver.domain.pagination import PageTokens
 from mockserver.domain.wallet import Wallet
-from mockserver.errors import NotFound, Unauthenticated
+from mockserver.errors import Conflict, NotFound, Unauthenticated
 from mockserver.providers.bird.auth import BirdPrincipal
-from mockserver.providers.bird.models import BirdState, Due, Tenant, Workspace, ad_hoc_tenant_id
+from mockserver.providers.bird.models import (
+    BirdState,
+    Due,
+    Tenant,
+    Workspace,
+    WorkspaceRef,
+    ad_hoc_tenant_id,
+)
 from mockserver.providers.bird.numbers import Numbers
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.providers.bird.stock import Stock
@@ -76,28 +83,55 @@ class BirdBackend:
         if held is not None and held.holder == due.holder and not held.holds(at):
             del self.state.reservations[due.subject_id]
 
-    def reset_workspace(self, workspace_id: str) -> int:
-        """Back to the scenario as loaded for this workspace (in every tenant that has one by
-        this id); a workspace an ad-hoc tenant opened is forgotten. Its numbers return to
-        stock, its reservations end, its pending effects and its rules are dropped. Other
-        workspaces are untouched. Returns how many workspaces were reset."""
+    def named(self, name: str) -> list[WorkspaceRef]:
+        """The workspaces one name stands for, as the control plane names Bird tenants:
+        a credential (without its scheme) or a tenant's id or name stands for all of that
+        tenant's workspaces; a workspace id for that workspace, if one tenant alone has it
+        (ad-hoc tenants may pick the same ids: then the name is ambiguous, a 409 that says
+        how to name one). Empty when nothing has that name."""
+        tenant = self._tenant_named(name)
+        if tenant is not None:
+            return [ws.ref for ws in tenant.workspaces.values()]
+        refs = [t.workspaces[name].ref for t in self.state.tenants.values() if name in t.workspaces]
+        if len(refs) > 1:
+            raise Conflict(
+                f"Several Bird tenants have a workspace {name}: name one by its access key, "
+                f"or by its tenant id ({', '.join(ref.tenant for ref in refs)})",
+                {"tenants": [ref.tenant for ref in refs]},
+                code="ambiguous-tenant",
+            )
+        return refs
+
+    def _tenant_named(self, name: str) -> Tenant | None:
+        for credential, tenant_id in self.state.credentials.items():
+            if credential.partition(" ")[2] == name:
+                return self.state.tenants[tenant_id]
+        tenant = self.state.tenants.get(name)
+        if tenant is not None:
+            return tenant
+        by_name = [t for t in self.state.tenants.values() if t.name == name]
+        return by_name[0] if len(by_name) == 1 else None
+
+    def reset_workspaces(self, refs: list[WorkspaceRef]) -> None:
+        """Back to the scenario as loaded for these workspaces; a workspace an ad-hoc tenant
+        opened is forgotten (and the tenant with its last one). Their numbers return to
+        stock, their reservations end, their pending effects and rules are dropped. Other
+        workspaces are untouched."""
         now = self.settle()
-        reset = 0
-        for tenant in list(self.state.tenants.values()):
-            workspace = tenant.workspaces.get(workspace_id)
-            if workspace is None:
+        for ref in refs:
+            tenant = self.state.tenants.get(ref.tenant)
+            workspace = None if tenant is None else tenant.workspaces.get(ref.workspace)
+            if tenant is None or workspace is None:
                 continue
             self._release(workspace, now)
-            pristine = self._pristine.get(workspace.ref)
+            pristine = self._pristine.get(ref)
             if tenant.ad_hoc or pristine is None:
-                del tenant.workspaces[workspace_id]
+                del tenant.workspaces[ref.workspace]
                 if tenant.ad_hoc and not tenant.workspaces:
                     self._forget(tenant)
             else:
-                tenant.workspaces[workspace_id] = copy.deepcopy(pristine)
-            reset += 1
-        self.state.rules.drop_scope(workspace_id)
-        return reset
+                tenant.workspaces[ref.workspace] = copy.deepcopy(pristine)
+            self.state.rules.drop_scope(ref.workspace)
 
     def _release(self, workspace: Workspace, now: datetime) -> None:
         for number in workspace.numbers.values():

@@ -71,7 +71,9 @@ class BirdProvider(Provider):
         self.backend.state = world
 
     def reset_tenant(self, tenant: str) -> bool:
-        return self.backend.reset_workspace(tenant) > 0
+        named = self.backend.named(tenant)
+        self.backend.reset_workspaces(named)
+        return bool(named)
 
     def wallets(self) -> list[TenantWallet]:
         return [
@@ -81,10 +83,14 @@ class BirdProvider(Provider):
         ]
 
     def knows(self, tenant: str) -> bool:
-        return snapshot.knows(self.backend.state, tenant)
+        return bool(self.backend.named(tenant))
 
     def dump(self, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
-        return snapshot.dump(self.backend.state, tenant, secrets=secrets)
+        state = self.backend.state
+        if tenant is None:
+            return snapshot.dump(state, secrets=secrets)
+        owners = dict.fromkeys(ref.tenant for ref in self.backend.named(tenant))
+        return snapshot.dump(state, [state.tenants[t] for t in owners], secrets=secrets)
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
         stock = self.backend.state.inventory

@@ -23,18 +23,14 @@ from mockserver.providers.bird.models import BirdState, StockItem, Tenant, ad_ho
 DUE_KINDS = ("order-ended", "deprovisioned", "reservation-lapsed")
 
 
-def knows(state: BirdState, tenant: str) -> bool:
-    return bool(_matching(state, tenant))
-
-
-def dump(state: BirdState, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
-    """All of Bird's state or, with `tenant` (a workspace id, as the control plane names
-    Bird tenants, a credential without its scheme, or a tenant's name or id), the part of
-    the tenant(s) it names: no stock and no serial, for reading only. Credentials are
-    redacted unless `secrets`."""
+def dump(
+    state: BirdState, tenants: list[Tenant] | None = None, *, secrets: bool = False
+) -> dict[str, Any]:
+    """All of Bird's state or, with `tenants`, their part of it: no stock and no serial,
+    for reading only. Credentials are redacted unless `secrets`."""
     codec = _codec(state.inventory, redact=not secrets)
-    if tenant is not None:
-        return codec.write_fields(_part(state, _matching(state, tenant)), ("inventory", "serial"))
+    if tenants is not None:
+        return codec.write_fields(_part(state, tenants), ("inventory", "serial"))
     whole = codec.write_fields(state)
     whole["inventory"] = whole.pop("inventory")
     return whole
@@ -126,19 +122,6 @@ def _check(state: BirdState) -> None:
                 f"$.bird.schedule.pending[{index}].kind: unknown side effect {due.kind!r} "
                 f"(known: {', '.join(DUE_KINDS)})"
             )
-
-
-def _matching(state: BirdState, key: str) -> list[Tenant]:
-    found = {
-        tenant_id
-        for credential, tenant_id in state.credentials.items()
-        if key == credential.partition(" ")[2]
-    }
-    return [
-        tenant
-        for tenant in state.tenants.values()
-        if tenant.id in found or key in (tenant.id, tenant.name) or key in tenant.workspaces
-    ]
 
 
 def _part(state: BirdState, tenants: list[Tenant]) -> BirdState:
