@@ -105,7 +105,8 @@ class Inventory(Generic[T]):
         """Exactly these items out of stock, every other one in (a restore; nothing taken:
         the stock as seeded). Costs the items that change, not the stock's size."""
         wanted = set(unavailable)
-        unknown = wanted - self._items.keys()
+        # Not `wanted - self._items.keys()`: a set minus a dict view walks the whole view.
+        unknown = [item_id for item_id in wanted if item_id not in self._items]
         if unknown:
             raise KeyError(f"not in this stock: {', '.join(sorted(unknown)[:3])}")
         for item_id in self._taken - wanted:
