@@ -231,6 +231,45 @@ class MalformedBody(MockError):
 
 
 @dataclass
+class RequestTimeout(MockError):
+    """The client stopped sending before its request was complete (the server's timeout)."""
+
+    part: str  # "headers" or "body"
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"The request {self.part} did not arrive within {self.seconds:g} seconds"
+
+
+@dataclass
+class TargetTooLong(MockError):
+    """A request target past the server's limit; it was not read to its end."""
+
+    limit: int
+
+    def __str__(self) -> str:
+        return f"The request target exceeds the limit of {self.limit} bytes"
+
+
+@dataclass
+class HeadersTooLarge(MockError):
+    """Request header fields past the server's limit; they were not read to their end."""
+
+    limit: int
+
+    def __str__(self) -> str:
+        return f"The request header fields exceed the limit of {self.limit} bytes"
+
+
+@dataclass
+class ShuttingDown(MockError):
+    """The server stopped while the request was in flight (its grace period ended)."""
+
+    def __str__(self) -> str:
+        return "The mock is shutting down; the request was not completed"
+
+
+@dataclass
 class ContractBroken(MockError):
     """The mock's own response broke its spec: a bug in the mock, reported loudly."""
 

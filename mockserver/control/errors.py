@@ -12,6 +12,7 @@ from typing import Any
 from mockserver.errors import (
     Conflict,
     ContractBroken,
+    HeadersTooLarge,
     Injected,
     Invalid,
     MalformedBody,
@@ -20,7 +21,10 @@ from mockserver.errors import (
     NotFound,
     PayloadTooLarge,
     RequestInvalid,
+    RequestTimeout,
     RouteNotFound,
+    ShuttingDown,
+    TargetTooLong,
     Unauthenticated,
     UnsupportedMediaType,
     by_kind,
@@ -42,6 +46,10 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
     RequestInvalid: (422, "invalid-request"),
     Invalid: (422, "invalid-request"),
     ContractBroken: (500, "mock-bug"),
+    RequestTimeout: (408, "request-timeout"),
+    TargetTooLong: (414, "uri-too-long"),
+    HeadersTooLarge: (431, "request-header-fields-too-large"),
+    ShuttingDown: (503, "shutting-down"),
 }
 
 

@@ -15,6 +15,7 @@ from mockserver.errors import (
     Conflict,
     ContractBroken,
     Forbidden,
+    HeadersTooLarge,
     Injected,
     InsufficientFunds,
     Invalid,
@@ -26,7 +27,10 @@ from mockserver.errors import (
     RateLimited,
     Rejected,
     RequestInvalid,
+    RequestTimeout,
     RouteNotFound,
+    ShuttingDown,
+    TargetTooLong,
     Unauthenticated,
     UnsupportedMediaType,
     Violation,
@@ -57,6 +61,11 @@ STATUS: dict[type[MockError], tuple[int, str]] = {
     MalformedBody: (422, "InvalidPayload"),
     RateLimited: (429, "TooManyRequests"),
     ContractBroken: (500, "InternalError"),
+    # The HTTP layer's limits (the status phrase without spaces, as for injected faults).
+    RequestTimeout: (408, "RequestTimeout"),
+    TargetTooLong: (414, "URITooLong"),
+    HeadersTooLarge: (431, "RequestHeaderFieldsTooLarge"),
+    ShuttingDown: (503, "ServiceUnavailable"),
 }
 
 
