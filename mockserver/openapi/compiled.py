@@ -12,7 +12,7 @@ and OpenAPI 3.0 schemas are rewritten as JSON Schema by schemas.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -26,7 +26,7 @@ from mockserver.openapi.schemas import Direction, convert, definitions
 from mockserver.openapi.validation import NO_BODY, Incoming, Validated
 
 _MISSING: Any = object()
-MAX_ERRORS = 50
+MAX_ERRORS = 50  # problems reported for one request; collecting stops there
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # openapi-core's BOOLEAN_TRUE_VALUES
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 
@@ -84,6 +84,7 @@ class CompiledValidator:
     def __init__(self, spec: Spec) -> None:
         document = spec.document
         self._compiler = _Compiler(spec.name, document)
+        self._cut = _Cut(document)
         self._operations: dict[tuple[str, str], _Operation] = {}
         for path, item in document["paths"].items():
             for method in HTTP_METHODS:
@@ -110,7 +111,7 @@ class CompiledValidator:
 
     def request(self, incoming: Incoming) -> Validated:
         op = self._operations[_key(incoming.operation)]
-        violations: list[Violation] = []
+        violations = _Problems()
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
         query = _multi(incoming.query)
         for param in op.params:
@@ -118,14 +119,14 @@ class CompiledValidator:
             _read_param(param, raw, values, violations)
         param_validator = op.param_validator.get()
         if not param_validator.is_valid(values):
-            for error in _first_errors(param_validator, values):
+            for error in _first_errors(param_validator, values, self._cut):
                 location, *rest = list(error.instance_path)
                 violations.extend(_violations(location, tuple(rest), error))
         body = None
         if op.body_validator is not None:
             body = self._body(op, incoming, violations)
-        if violations:
-            raise RequestInvalid(_unique(violations)[:MAX_ERRORS])
+        if violations.items:
+            raise RequestInvalid(violations.items)
         return Validated(path=values["path"], query=values["query"], body=body)
 
     def response(
@@ -147,10 +148,10 @@ class CompiledValidator:
                 declared = ", ".join(response.bodies)
                 problems.append(f"media type {media_type} is not declared (declared: {declared})")
             else:
-                problems = _body_problems(validator.get(), body)
+                problems = _body_problems(validator.get(), body, self._cut)
         return problems + _header_problems(response.headers, headers)
 
-    def _body(self, op: _Operation, incoming: Incoming, violations: list[Violation]) -> Any:
+    def _body(self, op: _Operation, incoming: Incoming, violations: _Problems) -> Any:
         document = incoming.document
         if document is NO_BODY:
             if op.body_required:
@@ -160,7 +161,7 @@ class CompiledValidator:
         body_validator = op.body_validator.get()
         try:
             if not body_validator.is_valid(document):
-                for error in _first_errors(body_validator, document):
+                for error in _first_errors(body_validator, document, self._cut):
                     violations.extend(_violations("body", tuple(error.instance_path), error))
         except ValueError as exc:
             # jsonschema-rs cannot report on a document nested deeper than its recursion
@@ -320,7 +321,7 @@ def _read_param(
     param: _Param,
     raw: Mapping[str, Any],
     values: dict[str, dict[str, Any]],
-    violations: list[Violation],
+    violations: _Problems,
 ) -> None:
     """Cast one parameter as openapi-core does; a missing one takes its default."""
     if param.name not in raw:
@@ -371,22 +372,21 @@ def _cast(kind: str, raw: str) -> Any:
     return raw
 
 
-def _violations(location: str, path: tuple[Any, ...], error: Any) -> list[Violation]:
-    """A jsonschema-rs error as Violations, worded like the reference's."""
+def _violations(location: str, path: tuple[Any, ...], error: Any) -> Iterator[Violation]:
+    """A jsonschema-rs error as Violations, worded like the reference's (lazily: an object
+    with 60,000 unknown properties is one error, and only the first names are wanted)."""
     kind = error.kind.name
     details = error.kind.as_dict()
     if kind == "required":
         name = details["property"]
-        return [Violation(location, (*path, name), describe("required", name, None), kind)]
-    if kind == "additionalProperties":
-        return [
-            Violation(location, path, describe(kind, name, None), kind, name)
-            for name in details.get("unexpected", [])
-        ]
-    expected = _EXPECTED[kind](details) if kind in _EXPECTED else None
-    return [
-        Violation(location, path, describe(kind, expected, error.instance), kind, error.instance)
-    ]
+        yield Violation(location, (*path, name), describe("required", name, None), kind)
+    elif kind == "additionalProperties":
+        for name in details.get("unexpected", []):
+            yield Violation(location, path, describe(kind, name, None), kind, name)
+    else:
+        expected = _EXPECTED[kind](details) if kind in _EXPECTED else None
+        message = describe(kind, expected, error.instance)
+        yield Violation(location, path, message, kind, error.instance)
 
 
 _EXPECTED: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -407,29 +407,134 @@ _EXPECTED: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
-def _unique(violations: list[Violation]) -> list[Violation]:
-    seen: set[tuple[Any, ...]] = set()
-    unique = []
-    for violation in violations:
+class _Problems:
+    """A request's violations in order, each once, at most MAX_ERRORS: collecting stops
+    there, so what is not reported is not built either."""
+
+    __slots__ = ("_seen", "items")
+
+    def __init__(self) -> None:
+        self.items: list[Violation] = []
+        self._seen: set[tuple[Any, ...]] = set()
+
+    def append(self, violation: Violation) -> None:
         key = (violation.location, violation.path, violation.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(violation)
-    return unique
+        if len(self.items) < MAX_ERRORS and key not in self._seen:
+            self._seen.add(key)
+            self.items.append(violation)
+
+    def extend(self, violations: Iterable[Violation]) -> None:
+        for violation in violations:
+            if len(self.items) >= MAX_ERRORS:
+                return
+            self.append(violation)
 
 
-def _first_errors(validator: Any, instance: Any) -> list[Any]:
-    """At most MAX_ERRORS errors: a large invalid document can have thousands."""
-    return list(islice(validator.iter_errors(instance), MAX_ERRORS))
+def _first_errors(validator: Any, instance: Any, cut: _Cut) -> list[Any]:
+    """At most MAX_ERRORS + 1 errors of an invalid instance, at a cost that does not grow
+    with how many it has.
+
+    jsonschema-rs builds every error (~5 microseconds each) before `iter_errors` yields the
+    first: 100,000 bad ids cost half a second, to report 50. So the first error comes from
+    the whole instance (`validate` stops at it: nothing past the cut is lost when it is the
+    only one), the rest from a copy with its arrays cut short (`_Cut`), where there are
+    only so many to build."""
+    if not cut.needed(instance):  # as many errors as items kept: no cheaper way
+        return list(islice(validator.iter_errors(instance), MAX_ERRORS))
+    try:
+        validator.validate(instance)
+    except jsonschema_rs.ValidationError as first:
+        rest = islice(validator.iter_errors(cut.copy(instance)), MAX_ERRORS)
+        return [first, *rest]
+    return []
 
 
-def _body_problems(validator: Any, body: Any) -> list[str]:
+class _Cut:
+    """How to copy an instance with fewer array items and no error its whole has not.
+
+    Each array keeps at most `keep` items, and all of them together `budget` items (past
+    it, arrays keep `floor`); objects and scalars are copied whole. An array is never cut
+    below the spec's largest `minItems` (`floor`), so the copy breaks no `minItems` the
+    whole keeps; a cut array is still longer than `keep` > MAX_ERRORS items, so most
+    `maxItems` it broke it still breaks. The copy may miss errors past the cut (an item, a
+    duplicate, a `maxItems` above `keep`): the whole instance's first error and the
+    MAX_ERRORS cap stand for them. A spec with `contains` is never cut (the item it asks
+    for could be cut away): `sound` is False.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        nodes = list(_schema_nodes(document))
+        min_items = [n["minItems"] for n in nodes if isinstance(n.get("minItems"), int)]
+        self.floor = max(min_items, default=0)
+        self.keep = max(MAX_ERRORS + 1, self.floor)
+        self.budget = 4 * self.keep
+        self.sound = not any("contains" in n for n in nodes)
+
+    def needed(self, instance: Any) -> bool:
+        """Whether the copy would differ: an array past `keep`, or all past `budget`."""
+        if not self.sound:
+            return False
+        budget = self.budget
+        stack = [instance]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                node = node.values()
+            elif isinstance(node, list):
+                budget -= len(node)
+                if len(node) > self.keep or budget < 0:
+                    return True
+            else:
+                continue
+            stack.extend(v for v in node if isinstance(v, dict | list))
+        return False
+
+    def copy(self, instance: Any) -> Any:
+        budget = self.budget
+        root: list[Any] = [None]
+        # (node, the container its copy goes into, its key there); iterative, since a body
+        # may nest 1024 levels and Python recurses 1000.
+        stack: list[tuple[Any, Any, Any]] = [(instance, root, 0)]
+        while stack:
+            node, parent, key = stack.pop()
+            copied: Any = node
+            children: list[tuple[Any, Any, Any]] = []
+            if isinstance(node, dict):
+                copied = dict(node)  # keys in their order; containers replaced below
+                children = [(v, copied, k) for k, v in node.items() if isinstance(v, dict | list)]
+            elif isinstance(node, list):
+                kept = min(len(node), max(self.floor, min(self.keep, budget)))
+                budget = max(budget - kept, 0)
+                copied = node[:kept]
+                children = [
+                    (v, copied, i) for i, v in enumerate(copied) if isinstance(v, dict | list)
+                ]
+            parent[key] = copied
+            stack.extend(reversed(children))  # the first arrays in the document get the budget
+        return root[0]
+
+
+def _schema_nodes(document: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a spec. Examples and property maps are objects too: what they add
+    can only make the cut more careful (a larger floor, no cut at all)."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _body_problems(validator: Any, body: Any, cut: _Cut) -> list[str]:
     if body is None:
         return ["the response has no body but the spec describes one"]
     if validator.is_valid(body):
         return []
     return [
-        f"{_dotted(tuple(e.instance_path))}: {e.message}" for e in _first_errors(validator, body)
+        f"{_dotted(tuple(e.instance_path))}: {e.message}"
+        for e in _first_errors(validator, body, cut)[:MAX_ERRORS]
     ]
 
 

@@ -81,5 +81,7 @@ def _type_name(expected: Any) -> str:
 
 
 def _quote(value: Any) -> str:
+    if isinstance(value, str):
+        value = value[:80]  # a 1 MB value is shown by its start: never encoded whole
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 80 else text[:77] + "..."
