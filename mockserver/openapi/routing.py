@@ -31,16 +31,28 @@ class Router:
         self._routes = [_Route(t, _compile(t), by_template[t]) for t in ordered]
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
-        """The operation and path parameters; RouteNotFound / MethodNotAllowed otherwise."""
+        """The operation and path parameters; RouteNotFound / MethodNotAllowed otherwise.
+
+        HEAD is served by a path's GET operation (RFC 9110 9.3.2: the same answer without
+        its body), unless the spec declares a HEAD of its own."""
         for route in self._routes:
             found = route.pattern.match(path)
             if found is None:
                 continue
             op = route.operations.get(method)
+            if op is None and method == "HEAD":
+                op = route.operations.get("GET")
             if op is None:
-                raise MethodNotAllowed(method, path, tuple(sorted(route.operations)))
+                raise MethodNotAllowed(method, path, _allowed(route.operations))
             return op, found.groupdict()
         raise RouteNotFound(method, path)
+
+
+def _allowed(operations: dict[str, Operation]) -> tuple[str, ...]:
+    methods = set(operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return tuple(sorted(methods))
 
 
 def _compile(template: str) -> re.Pattern[str]:
