@@ -34,6 +34,18 @@ _HELP = {
     "journal_size": "requests the journal keeps, newest first (default 1000)",
     "control_token": "token every /_mock/ call but health and specs must send as "
     "'Authorization: Bearer <token>' (default: none, the control plane is open)",
+    "max_header_bytes": "largest total of request header fields, in bytes; more gets 431 and "
+    "the connection closed (default 65536)",
+    "header_timeout": "seconds a connection has to send its request headers; then 408, or "
+    "closed if nothing came (default 10)",
+    "body_timeout": "seconds a request body has to arrive once read; then 408 (default 30)",
+    "keep_alive_timeout": "seconds an idle keep-alive connection stays open (default 5)",
+    "shutdown_grace": "seconds requests in flight get to finish on SIGTERM; then 503 (default 5)",
+    "max_query_values": "most values one query parameter may repeat; more gets 422 (default 100)",
+    "max_array_items": "most items of one array in a provider request body; more gets 422 "
+    "(default 1000)",
+    "journal_excerpt_chars": "characters of each journaled path and query string kept; "
+    "longer ones are cut and marked truncated (default 4096)",
 }
 
 
@@ -83,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings, scenario=scenario)
     keep_gc_pauses_short()
     sock = _listen(settings.host, settings.port)
-    config = uvicorn_config(app, log_level=settings.log_level, timeout_graceful_shutdown=5)
+    config = uvicorn_config(app, settings, log_level=settings.log_level)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
     # handlers that were installed before it ran: make those a no-op so a stopped sidecar
     # exits 0 instead of dying by the signal (or printing a KeyboardInterrupt traceback).

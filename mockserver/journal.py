@@ -1,8 +1,10 @@
 """The request journal: the most recent provider requests, in a bounded ring buffer.
 
 What WireMock's request journal does, bounded so a soak or a long CI run cannot grow the
-mock's memory (DESIGN.md, performance principles). Control-plane requests are not recorded:
-reading the journal must not change it.
+mock's memory (DESIGN.md, performance principles): so many entries, and of each request an
+excerpt of its path and query string (a 1 MiB query string would otherwise be kept whole,
+a thousand times over). Control-plane requests are not recorded: reading the journal must
+not change it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ class Entry:
     status: int
     duration_ms: float  # wall-clock time spent serving it
     fault: str | None = None  # the fault that changed the answer
+    truncated: bool = False  # the path or query is an excerpt (see `excerpt`)
+
+
+def excerpt(text: str, limit: int) -> tuple[str, bool]:
+    """The first `limit` characters of `text`, and whether that cut anything."""
+    if len(text) <= limit:
+        return text, False
+    return text[:limit], True
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from mockserver.clock import LATEST
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 ONE_MIB = 1024 * 1024
+# The longest wait a timeout setting takes: a day is far past any test run's patience.
+MAX_SECONDS = 86_400.0
 
 
 class SettingError(ValueError):
@@ -38,6 +40,17 @@ def parse_positive_int(raw: str) -> int:
     if value < 1:
         raise SettingError(f"{raw!r} must be a positive integer")
     return value
+
+
+def parse_seconds(raw: str) -> float:
+    """A positive duration in seconds (fractions allowed: tests use short timeouts)."""
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise SettingError(f"{raw!r} is not a number of seconds") from None
+    if not 0 < seconds <= MAX_SECONDS:  # also refuses nan and inf
+        raise SettingError(f"{raw!r} must be more than 0 and at most {MAX_SECONDS:g} seconds")
+    return seconds
 
 
 def parse_bool(raw: str) -> bool:
@@ -132,6 +145,16 @@ class Settings:
     # When set, every /_mock/ operation but health and the served specs needs
     # `Authorization: Bearer <token>` (README, "Threat model").
     control_token: str | None = None
+    # Limits (README, "Limits"): what one client may cost the sidecar everyone shares.
+    # The request's header fields (the request line has its own 1 MiB bound): 431 beyond.
+    max_header_bytes: int = 64 * 1024
+    header_timeout: float = 10.0  # from connection (or first byte) to the end of the headers
+    body_timeout: float = 30.0  # for the whole body, once the edge starts reading it
+    keep_alive_timeout: float = 5.0  # an idle connection between requests (uvicorn's)
+    shutdown_grace: float = 5.0  # requests still running after it get 503
+    max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
+    max_array_items: int = 1000  # items of one array in a provider's request body
+    journal_excerpt_chars: int = 4096  # of each journaled path and query string
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -161,6 +184,14 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "clock_start": parse_time,
     "journal_size": parse_positive_int,
     "control_token": parse_token,
+    "max_header_bytes": parse_positive_int,
+    "header_timeout": parse_seconds,
+    "body_timeout": parse_seconds,
+    "keep_alive_timeout": parse_seconds,
+    "shutdown_grace": parse_seconds,
+    "max_query_values": parse_positive_int,
+    "max_array_items": parse_positive_int,
+    "journal_excerpt_chars": parse_positive_int,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

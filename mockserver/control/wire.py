@@ -113,4 +113,5 @@ def journal_entry(entry: Entry) -> dict[str, Any]:
         "status": entry.status,
         "durationMs": entry.duration_ms,
         "fault": entry.fault,
+        "truncated": entry.truncated,
     }

@@ -1,11 +1,18 @@
 """The validating edge: one pure-ASGI middleware in front of every provider operation.
 
-For each request: route by the spec (404/405), authenticate (401), read the body within
-the size limit (413), apply any injected fault, check its media type (415) and JSON
-(422/400), validate against the spec (422), run the handler, and, when response validation
-is on, check the reply against the spec too. Every failure is answered in the provider's own
-dialect. The control plane (/_mock/) is one more site with its own spec and dialect
-(problem+json); provider requests are recorded in the journal.
+For each request: route by the spec (404/405; HEAD is GET without the body), authenticate
+(401), apply any injected fault, read the body within the size limit (413) and the server's
+body timeout (408), check its media type (415) and JSON (422/400), count what validation
+would cost (too many values of a query parameter or items of an array: 422), validate
+against the spec (422), run the handler, and, when response validation is on, check the
+reply against the spec too. Every failure is answered in the provider's own dialect. The
+control plane (/_mock/) is one more site with its own spec and dialect (problem+json);
+provider requests are recorded in the journal, with an excerpt of their path and query.
+
+The HTTP server (mockserver/serving.py) may hand over a request it refused to read to its
+end (431 for header fields past the limit, 414 for a target past it, 408 for headers that
+did not come in time) and marks requests in flight when it stops (503 when its grace
+period ends): the edge answers those in the site's dialect too, and closes the connection.
 """
 
 from __future__ import annotations
@@ -24,16 +31,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.clock import Clock
 from mockserver.errors import (
     ContractBroken,
+    HeadersTooLarge,
     MalformedBody,
     MockError,
     PayloadTooLarge,
+    RequestInvalid,
+    RequestTimeout,
+    ShuttingDown,
+    TargetTooLong,
     UnsupportedMediaType,
 )
 from mockserver.exchange import Call, Reply
 from mockserver.faults import Faults, Target
-from mockserver.journal import Entry, Journal
+from mockserver.journal import Entry, Journal, excerpt
+from mockserver.openapi.limits import DEFAULT_LIMITS, EdgeLimits
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.routing import Router
+from mockserver.openapi.server import ServerNotes, server_notes
 from mockserver.openapi.validation import NO_BODY, Incoming, SpecValidator
 from mockserver.providers.base import ErrorContext, Surface
 from mockserver.rng import RandomStream
@@ -43,6 +57,10 @@ log = logging.getLogger("mockserver")
 CLIENT_CLOSED_REQUEST = 499
 # State dumps restored through the control plane outgrow the providers' body limit.
 CONTROL_BODY_LIMIT = 256 * 1024 * 1024
+# Answers of the HTTP layer rather than of an operation: in no operation's response list
+# (docs/fidelity.md, "Limits"), and the connection closes after them (what is left of the
+# request on it is unread, or the server is stopping).
+_CONNECTION_ERRORS = (RequestTimeout, TargetTooLong, HeadersTooLarge, ShuttingDown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +86,7 @@ class Edge:
         failures: list[ContractBroken],
         journal: Journal,
         faults: Faults,
+        limits: EdgeLimits = DEFAULT_LIMITS,
     ) -> None:
         self.app = app
         self.sites = sites
@@ -78,6 +97,7 @@ class Edge:
         self.failures = failures
         self.journal = journal
         self.faults = faults
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,10 +107,12 @@ class Edge:
         site = self._site(scope["path"])
         request_id = f"req_{self.request_ids.hex(12)}"
         exchange = _Exchange(site, scope, request_id)
+        notes = server_notes(scope)
         arrived = self.clock.now() if site.surface.journaled else None
         checked = self.validate_responses
+        close = False
         try:
-            reply = await self._serve(exchange, receive)
+            reply = await self._serve(exchange, receive, notes)
         except _ClientGone:
             # The client left before its body arrived: nothing ran, no one to answer.
             if arrived is not None:
@@ -100,6 +122,17 @@ class Edge:
             reply = site.surface.render_error(error, ErrorContext(request_id, self.clock.now()))
             if isinstance(error, PayloadTooLarge) and not _takes_body(exchange):
                 checked = False  # a body where the spec takes none: 413 is in no response list
+            if isinstance(error, _CONNECTION_ERRORS):
+                checked, close = False, True
+        except asyncio.CancelledError:
+            if notes is None or not notes.stopping:
+                raise
+            # uvicorn cancels what still runs when its shutdown grace period ends; its own
+            # answer would be a bare-text 500 and a traceback. The request ran nothing yet
+            # (handlers are synchronous: only a fault's latency or a slow body gets here).
+            context = ErrorContext(request_id, self.clock.now())
+            reply = site.surface.render_error(ShuttingDown(), context)
+            checked, close = False, True
         except Exception as error:  # a bug in the mock: say so in the provider's dialect
             log.exception("numbers-mock bug while serving %s %s", scope["method"], scope["path"])
             reply = self._broken(exchange, 500, [f"{type(error).__name__}: {error}"])
@@ -110,30 +143,41 @@ class Edge:
             )
             if problems:
                 reply = self._broken(exchange, reply.status, problems)
-        await _send(send, reply, _encode(reply), request_id)
+        payload = _encode(reply)
+        await _send(send, reply, payload, request_id, head=scope["method"] == "HEAD", close=close)
         if arrived is not None:
             self._record(exchange, reply.status, arrived, started)
 
     def _record(self, exchange: _Exchange, status: int, arrived: Any, started: float) -> None:
         scope, incoming = exchange.scope, exchange.incoming
+        most = self.limits.journal_excerpt_chars
+        path, path_cut = excerpt(scope["path"], most)
+        # Cut before decoding: the query string is kept as sent (latin-1, a byte a character).
+        raw_query: bytes = scope.get("query_string", b"")
+        query = raw_query[:most].decode("latin-1")
         self.journal.record(
             Entry(
                 request_id=exchange.request_id,
                 at=arrived,
                 method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
+                path=path,
+                query=query,
                 provider=exchange.site.surface.provider,
                 operation_id=incoming.operation.operation_id if incoming else None,
                 tenant=exchange.tenant,
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 fault=exchange.fault,
+                truncated=path_cut or len(raw_query) > most,
             )
         )
 
-    async def _serve(self, exchange: _Exchange, receive: Receive) -> Reply:
+    async def _serve(
+        self, exchange: _Exchange, receive: Receive, notes: ServerNotes | None
+    ) -> Reply:
         site, scope = exchange.site, exchange.scope
+        if notes is not None and notes.refused is not None:
+            raise notes.refused  # the server read no further than the limit it met
         operation, path_params = site.router.match(scope["method"], scope["path"])
         headers = _headers(scope)
         incoming = exchange.incoming = Incoming(
@@ -154,8 +198,10 @@ class Edge:
         if self.faults and site.surface.journaled:
             await self._fault(exchange, operation.operation_id)
         limit = self.max_body_bytes if site.surface.journaled else CONTROL_BODY_LIMIT
-        incoming.body = await _read_body(receive, headers, limit)
+        timeout = notes.body_timeout if notes is not None else None
+        incoming.body = await _read_body(receive, headers, limit, timeout)
         incoming.document = _parse_body(incoming, incoming.body)
+        self._guard(incoming, site)
         validated = site.validator.request(incoming)
         call = Call(
             operation_id=operation.operation_id,
@@ -168,13 +214,27 @@ class Edge:
         )
         return site.surface.handlers[operation.operation_id](call)
 
+    def _guard(self, incoming: Incoming, site: Site) -> None:
+        """What validation would pay for in proportion to the input, refused first: too many
+        values of a query parameter the operation declares, and in a provider's body too many
+        items of one array (the control plane's bodies are exempt: a state dump holds long
+        lists)."""
+        declared = incoming.operation.query_parameters
+        problems = self.limits.crowded_parameters(incoming.query, declared)
+        if site.surface.journaled and incoming.document is not NO_BODY:
+            problems.extend(self.limits.long_arrays(incoming.document))
+        if problems:
+            raise RequestInvalid(problems)
+
     async def _fault(self, exchange: _Exchange, operation_id: str) -> None:
         """Latency, then the forced error if any: before the handler, so nothing changes."""
         scope = exchange.scope
+        incoming = exchange.incoming
         target = Target(
             exchange.site.surface.provider,
             operation_id,
-            scope["method"],
+            # The operation's method: a HEAD is served as its GET, faults included.
+            incoming.operation.method if incoming is not None else scope["method"],
             scope["path"],
             exchange.tenant,
         )
@@ -244,23 +304,32 @@ def _query(scope: Scope) -> list[tuple[str, str]]:
     return parse_qsl(raw, keep_blank_values=True)
 
 
-async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
+async def _read_body(
+    receive: Receive, headers: Mapping[str, str], limit: int, timeout: float | None
+) -> bytes:
+    """The whole body, within `limit` bytes and `timeout` seconds (None: no deadline, as
+    in-process, where the body is there before the app runs)."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            raise _ClientGone  # http.disconnect: the body will never be complete
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise _ClientGone  # http.disconnect: the body will never be complete
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        assert timeout is not None
+        raise RequestTimeout("body", timeout) from None
     return b"".join(chunks)
 
 
@@ -286,7 +355,16 @@ def _encode(reply: Reply) -> bytes | None:
     return str(reply.body).encode()
 
 
-async def _send(send: Send, reply: Reply, payload: bytes | None, request_id: str) -> None:
+async def _send(
+    send: Send,
+    reply: Reply,
+    payload: bytes | None,
+    request_id: str,
+    *,
+    head: bool = False,
+    close: bool = False,
+) -> None:
+    """The reply; for HEAD its headers only (the length is the body's a GET gets)."""
     headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
     if payload is not None:
         headers.append((b"content-type", reply.media_type.encode()))
@@ -294,6 +372,8 @@ async def _send(send: Send, reply: Reply, payload: bytes | None, request_id: str
     headers.extend(
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers
     )
+    if close:
+        headers.append((b"connection", b"close"))
     start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
     await send(start)
-    await send({"type": "http.response.body", "body": payload or b""})
+    await send({"type": "http.response.body", "body": b"" if head else payload or b""})

@@ -19,6 +19,7 @@ class Operation:
     path: str  # the spec's path template, e.g. /workspaces/{workspaceId}/numbers-long-code
     body_media_types: tuple[str, ...]  # empty when the operation takes no request body
     body_required: bool
+    query_parameters: frozenset[str] = frozenset()  # the names it declares (and its path's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ def _operations(document: Mapping[str, Any]) -> list[Operation]:
                 continue
             op = item[method]
             body = _resolve(document, op.get("requestBody", {}))
+            parameters = [
+                _resolve(document, p)
+                for p in [*op.get("parameters", []), *item.get("parameters", [])]
+            ]
             found.append(
                 Operation(
                     operation_id=op["operationId"],
@@ -64,6 +69,7 @@ def _operations(document: Mapping[str, Any]) -> list[Operation]:
                     path=template,
                     body_media_types=tuple(body.get("content", {})),
                     body_required=bool(body.get("required", False)),
+                    query_parameters=frozenset(p["name"] for p in parameters if p["in"] == "query"),
                 )
             )
     return found

@@ -788,7 +788,8 @@ RAW_REQUESTS = [
     raw_row("raw-0xff-in-path",         b"GET /workspaces/\xff\xfe/numbers-long-code" + HOST + AUTH + b"\r\n",  UVICORN_400),
     raw_row("raw-0xff-in-query",        SEARCH + b"?countryCodes=\xff" + HOST + AUTH + b"\r\n",              UVICORN_400),
     raw_row("space-in-path",            b"GET /workspaces/a b/numbers-long-code" + HOST + AUTH + b"\r\n",    UVICORN_400),
-    raw_row("1MiB-request-line",        SEARCH + b"?x=" + b"a" * MiB + HOST + AUTH + b"\r\n",                UVICORN_400),
+    # a target past 1 MiB is not read to its end: the mock's 414, in the dialect of its path
+    raw_row("1MiB-request-line",        SEARCH + b"?x=" + b"a" * MiB + HOST + AUTH + b"\r\n",                (414, "URITooLong")),
     # framed, so the mock answers, in the dialect
     raw_row("utf8-in-authorization",    SEARCH + HOST + b"Authorization: AccessKey t\xc3\xa9st_key_0000\r\n\r\n", B_401),
     raw_row("0xff-in-auth-token",       b"GET " + CHANNELS.encode() + HOST + b"X-Auth-ID: " + VOBIZ_AUTH_ID.encode()
