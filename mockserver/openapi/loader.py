@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from mockserver.resources import load_shipped_yaml
 
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -20,6 +22,9 @@ class Operation:
     body_media_types: tuple[str, ...]  # empty when the operation takes no request body
     body_required: bool
     query_parameters: frozenset[str] = frozenset()  # the names it declares (and its path's)
+    # Other spellings of `path` routed to this operation (its path item's
+    # `x-mock-path-aliases`: a provider whose docs and SDK spell a path differently).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,7 @@ def load_spec(
 def _operations(document: Mapping[str, Any]) -> list[Operation]:
     found = []
     for template, item in document["paths"].items():
+        aliases = _aliases(template, item)
         for method in HTTP_METHODS:
             if method not in item:
                 continue
@@ -70,9 +76,25 @@ def _operations(document: Mapping[str, Any]) -> list[Operation]:
                     body_media_types=tuple(body.get("content", {})),
                     body_required=bool(body.get("required", False)),
                     query_parameters=frozenset(p["name"] for p in parameters if p["in"] == "query"),
+                    aliases=aliases,
                 )
             )
     return found
+
+
+def _aliases(template: str, item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The path item's `x-mock-path-aliases`: each names the same path parameters, so the
+    operation reads (and validates) the same values whichever spelling a request uses."""
+    aliases = tuple(item.get("x-mock-path-aliases", ()))
+    wanted = sorted(_PARAM.findall(template))
+    for alias in aliases:
+        if not isinstance(alias, str) or not alias.startswith("/"):
+            raise ValueError(f"{template}: x-mock-path-aliases lists {alias!r}, not a path")
+        if sorted(_PARAM.findall(alias)) != wanted:
+            raise ValueError(f"{template}: the alias {alias} names other path parameters")
+        if alias == template:
+            raise ValueError(f"{template}: an alias repeats the path")
+    return aliases
 
 
 def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:

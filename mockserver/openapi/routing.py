@@ -1,4 +1,5 @@
-"""Find the operation for a method and path, straight from the spec's path templates."""
+"""Find the operation for a method and path, straight from the spec's path templates (and
+the other spellings a path item lists under `x-mock-path-aliases`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ class Router:
     def __init__(self, operations: Iterable[Operation]) -> None:
         by_template: dict[str, dict[str, Operation]] = {}
         for op in operations:
-            by_template.setdefault(op.path, {})[op.method] = op
+            # An alias is one more spelling of the path, bound to the same operation.
+            for template in (op.path, *op.aliases):
+                by_template.setdefault(template, {})[op.method] = op
         # Literal segments before parameters: /a/{id} must not shadow /a/fixed.
         ordered = sorted(by_template, key=lambda t: (-len(_PARAM.sub("", t)), t))
         self._routes = [_Route(t, _compile(t), by_template[t]) for t in ordered]

@@ -1,0 +1,77 @@
+"""The router: a path item's `x-mock-path-aliases` are more spellings of its path, each
+routed to the same operation with the same path parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mockserver.errors import MethodNotAllowed, RouteNotFound
+from mockserver.openapi.loader import load_spec
+from mockserver.openapi.routing import Router
+
+RESPONSES = {"200": {"description": "ok"}}
+
+
+def spec_with(paths: dict[str, Any], tmp_path: Path) -> Path:
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def account_paths() -> dict[str, Any]:
+    return {
+        "/v1/account/{authId}/numbers/{e164}": {
+            "x-mock-path-aliases": ["/v1/Account/{authId}/numbers/{e164}"],
+            "get": {"operationId": "getNumber", "responses": RESPONSES},
+            "delete": {"operationId": "releaseNumber", "responses": RESPONSES},
+        },
+        "/v1/account/{authId}/numbers/search": {
+            "get": {"operationId": "searchNumbers", "responses": RESPONSES},
+        },
+    }
+
+
+def test_an_alias_reaches_the_operation_with_the_same_parameters(tmp_path: Path) -> None:
+    spec = load_spec("t", spec_with(account_paths(), tmp_path))
+    router = Router(spec.operations)
+    canonical, params = router.match("DELETE", "/v1/account/MA_ACME0001/numbers/+919876543210")
+    aliased, alias_params = router.match("DELETE", "/v1/Account/MA_ACME0001/numbers/+919876543210")
+    assert aliased is canonical  # the same Operation: validators key it by its spec path
+    assert aliased.path == "/v1/account/{authId}/numbers/{e164}"
+    assert alias_params == params == {"authId": "MA_ACME0001", "e164": "+919876543210"}
+
+
+def test_an_alias_keeps_literal_paths_first_and_other_spellings_out(tmp_path: Path) -> None:
+    router = Router(load_spec("t", spec_with(account_paths(), tmp_path)).operations)
+    assert router.match("GET", "/v1/account/MA_A/numbers/search")[0].operation_id == (
+        "searchNumbers"
+    )
+    # Only the listed spellings: no case-insensitive matching behind them.
+    with pytest.raises(RouteNotFound):
+        router.match("GET", "/v1/ACCOUNT/MA_A/numbers/+1")
+    with pytest.raises(MethodNotAllowed) as refused:
+        router.match("POST", "/v1/Account/MA_A/numbers/+1")
+    assert refused.value.allowed == ("DELETE", "GET", "HEAD")
+
+
+@pytest.mark.parametrize(
+    ("alias", "problem"),
+    [
+        ("/v1/Account/{authId}/numbers/{number}", "other path parameters"),
+        ("/v1/Account/{authId}/numbers", "other path parameters"),
+        ("v1/Account/{authId}/numbers/{e164}", "not a path"),
+        ("/v1/account/{authId}/numbers/{e164}", "repeats the path"),
+    ],
+)
+def test_an_alias_that_would_read_other_parameters_is_refused_at_load(
+    tmp_path: Path, alias: str, problem: str
+) -> None:
+    paths = account_paths()
+    paths["/v1/account/{authId}/numbers/{e164}"]["x-mock-path-aliases"] = [alias]
+    with pytest.raises(ValueError, match=problem):
+        load_spec("t", spec_with(paths, tmp_path))
