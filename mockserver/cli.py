@@ -42,8 +42,8 @@ _HELP = {
     "keep_alive_timeout": "seconds an idle keep-alive connection stays open (default 5)",
     "shutdown_grace": "seconds requests in flight get to finish on SIGTERM; then 503 (default 5)",
     "max_query_values": "most values one query parameter may repeat; more gets 422 (default 100)",
-    "max_array_items": "most items of one array in a provider request body; more gets 422 "
-    "(default 1000)",
+    "max_body_items": "most items of one array, or members of one object, in a provider "
+    "request body; more gets 422 (default 1000)",
     "journal_excerpt_chars": "characters of each journaled path and query string kept; "
     "longer ones are cut and marked truncated (default 4096)",
 }

@@ -153,7 +153,7 @@ class Settings:
     keep_alive_timeout: float = 5.0  # an idle connection between requests (uvicorn's)
     shutdown_grace: float = 5.0  # requests still running after it get 503
     max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
-    max_array_items: int = 1000  # items of one array in a provider's request body
+    max_body_items: int = 1000  # items of one array or object in a provider's request body
     journal_excerpt_chars: int = 4096  # of each journaled path and query string
 
     @classmethod
@@ -190,7 +190,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "keep_alive_timeout": parse_seconds,
     "shutdown_grace": parse_seconds,
     "max_query_values": parse_positive_int,
-    "max_array_items": parse_positive_int,
+    "max_body_items": parse_positive_int,
     "journal_excerpt_chars": parse_positive_int,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -27,6 +28,8 @@ from mockserver.openapi.validation import NO_BODY, Incoming, Validated
 
 _MISSING: Any = object()
 MAX_ERRORS = 50  # problems reported for one request; collecting stops there
+# jsonschema-rs raises on an instance nested this deep, whatever the schema.
+UNREADABLE = 256
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # openapi-core's BOOLEAN_TRUE_VALUES
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 
@@ -78,13 +81,14 @@ class _Operation:
     body_validator: _Lazy | None  # None when the operation takes no body
     body_required: bool
     responses: Mapping[str, _Response]
+    cut: _Cut  # how its parameters and body are cut short to report problems
 
 
 class CompiledValidator:
     def __init__(self, spec: Spec) -> None:
         document = spec.document
         self._compiler = _Compiler(spec.name, document)
-        self._cut = _Cut(document)
+        self._cut = _Cut(document, document)  # for responses: the whole spec's
         self._operations: dict[tuple[str, str], _Operation] = {}
         for path, item in document["paths"].items():
             for method in HTTP_METHODS:
@@ -119,7 +123,7 @@ class CompiledValidator:
             _read_param(param, raw, values, violations)
         param_validator = op.param_validator.get()
         if not param_validator.is_valid(values):
-            for error in _first_errors(param_validator, values, self._cut):
+            for error in _first_errors(param_validator, values, op.cut):
                 location, *rest = list(error.instance_path)
                 violations.extend(_violations(location, tuple(rest), error))
         body = None
@@ -161,7 +165,7 @@ class CompiledValidator:
         body_validator = op.body_validator.get()
         try:
             if not body_validator.is_valid(document):
-                for error in _first_errors(body_validator, document, self._cut):
+                for error in _first_errors(body_validator, document, op.cut):
                     violations.extend(_violations("body", tuple(error.instance_path), error))
         except ValueError as exc:
             # jsonschema-rs cannot report on a document nested deeper than its recursion
@@ -198,6 +202,7 @@ class CompiledValidator:
                 status: self._response(document, response)
                 for status, response in op.get("responses", {}).items()
             },
+            cut=_Cut(document, [param_schema, body_schema]),
         )
 
     def _response(self, document: Mapping[str, Any], response: Mapping[str, Any]) -> _Response:
@@ -431,63 +436,70 @@ class _Problems:
 
 
 def _first_errors(validator: Any, instance: Any, cut: _Cut) -> list[Any]:
-    """At most MAX_ERRORS + 1 errors of an invalid instance, at a cost that does not grow
-    with how many it has.
+    """At most MAX_ERRORS errors of an invalid instance, at a cost that does not grow with
+    how many it has.
 
-    jsonschema-rs builds every error (~5 microseconds each) before `iter_errors` yields the
-    first: 100,000 bad ids cost half a second, to report 50. So the first error comes from
-    the whole instance (`validate` stops at it: nothing past the cut is lost when it is the
-    only one), the rest from a copy with its arrays cut short (`_Cut`), where there are
-    only so many to build."""
+    jsonschema-rs builds every error (~5 microseconds each, its message printing the
+    offending value whole) before `iter_errors` yields the first: 100,000 bad ids cost
+    775 ms to report 50. So the errors come from a copy with its arrays cut short (`_Cut`),
+    where there are only so many, about values cut short too; only when the copy is valid
+    (every problem lies past the cut) is the whole instance asked for its first error
+    (`validate` stops there)."""
     if not cut.needed(instance):  # as many errors as items kept: no cheaper way
         return list(islice(validator.iter_errors(instance), MAX_ERRORS))
+    errors = list(islice(validator.iter_errors(cut.copy(instance)), MAX_ERRORS))
+    if errors:
+        return errors
     try:
         validator.validate(instance)
     except jsonschema_rs.ValidationError as first:
-        rest = islice(validator.iter_errors(cut.copy(instance)), MAX_ERRORS)
-        return [first, *rest]
+        return [first]
     return []
 
 
 class _Cut:
     """How to copy an instance with fewer array items and no error its whole has not.
 
-    Each array keeps at most `keep` items, and all of them together `budget` items (past
-    it, arrays keep `floor`); objects and scalars are copied whole. An array is never cut
-    below the spec's largest `minItems` (`floor`), so the copy breaks no `minItems` the
-    whole keeps; a cut array is still longer than `keep` > MAX_ERRORS items, so most
-    `maxItems` it broke it still breaks. The copy may miss errors past the cut (an item, a
-    duplicate, a `maxItems` above `keep`): the whole instance's first error and the
-    MAX_ERRORS cap stand for them. A spec with `contains` is never cut (the item it asks
-    for could be cut away): `sound` is False.
+    Each array keeps at most `keep` items, and all of them together about `budget` items
+    (past it, arrays keep `floor`); objects and scalars are copied whole. `keep` is past
+    every `maxItems` of the spec, so an array the cut shortens still breaks the `maxItems`
+    it broke; no array is cut below the spec's largest `minItems` (`floor`), so none breaks
+    one it kept. The copy may miss errors past the cut (an item, a duplicate; past the
+    budget, a `maxItems`): `_first_errors` asks the whole instance when the copy has none,
+    and reports MAX_ERRORS at most anyway. A spec with `contains` is never cut (the item it
+    asks for could be cut away): `sound` is False.
     """
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        nodes = list(_schema_nodes(document))
+    def __init__(self, document: Mapping[str, Any], schemas: Any) -> None:
+        nodes = list(_schema_nodes(document, schemas))
         min_items = [n["minItems"] for n in nodes if isinstance(n.get("minItems"), int)]
+        max_items = [n["maxItems"] for n in nodes if isinstance(n.get("maxItems"), int)]
         self.floor = max(min_items, default=0)
-        self.keep = max(MAX_ERRORS + 1, self.floor)
+        self.keep = max(MAX_ERRORS, self.floor, max(max_items, default=0)) + 1
         self.budget = 4 * self.keep
         self.sound = not any("contains" in n for n in nodes)
 
     def needed(self, instance: Any) -> bool:
-        """Whether the copy would differ: an array past `keep`, or all past `budget`."""
-        if not self.sound:
-            return False
-        budget = self.budget
-        stack = [instance]
+        """Whether the copy would differ (an array past `keep`, or all past `budget`) and
+        may stand for the instance: jsonschema-rs reads no instance nested UNREADABLE levels
+        deep (it raises, and the edge answers as for a body too deep to parse), and a copy
+        must not hide that by cutting the deep part away."""
+        budget, differs = self.budget, False
+        stack: list[tuple[Any, int]] = [(instance, 1)]
         while stack:
-            node = stack.pop()
+            node, depth = stack.pop()
+            if depth >= UNREADABLE:
+                return False
             if isinstance(node, dict):
-                node = node.values()
+                members: Iterable[Any] = node.values()
             elif isinstance(node, list):
                 budget -= len(node)
-                if len(node) > self.keep or budget < 0:
-                    return True
+                differs = differs or len(node) > self.keep or budget < 0
+                members = node
             else:
-                continue
-            stack.extend(v for v in node if isinstance(v, dict | list))
-        return False
+                continue  # a scalar body
+            stack.extend((v, depth + 1) for v in members if isinstance(v, dict | list))
+        return differs and self.sound
 
     def copy(self, instance: Any) -> Any:
         budget = self.budget
@@ -514,14 +526,25 @@ class _Cut:
         return root[0]
 
 
-def _schema_nodes(document: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a spec. Examples and property maps are objects too: what they add
-    can only make the cut more careful (a larger floor, no cut at all)."""
-    stack = [document]
+def _schema_nodes(document: Mapping[str, Any], schemas: Any) -> Iterator[dict[str, Any]]:
+    """Every object in `schemas` and in what their references reach in `document`, each
+    once. Examples and property maps are objects too: what they add can only make the cut
+    more careful (a larger floor or `keep`, no cut at all)."""
+    seen: set[int] = set()
+    stack = [schemas]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             yield node
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/"):
+                # A reference this document does not hold (x-mock-rules are written for
+                # the control spec) is nothing this document validates.
+                with suppress(KeyError, TypeError):
+                    stack.append(_resolve(document, node))
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)

@@ -217,12 +217,12 @@ class Edge:
     def _guard(self, incoming: Incoming, site: Site) -> None:
         """What validation would pay for in proportion to the input, refused first: too many
         values of a query parameter the operation declares, and in a provider's body too many
-        items of one array (the control plane's bodies are exempt: a state dump holds long
-        lists)."""
+        items of one array or members of one object (the control plane's bodies are exempt:
+        a state dump holds long lists)."""
         declared = incoming.operation.query_parameters
         problems = self.limits.crowded_parameters(incoming.query, declared)
         if site.surface.journaled and incoming.document is not NO_BODY:
-            problems.extend(self.limits.long_arrays(incoming.document))
+            problems.extend(self.limits.crowded_collections(incoming.body, incoming.document))
         if problems:
             raise RequestInvalid(problems)
 

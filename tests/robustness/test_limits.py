@@ -512,6 +512,20 @@ def test_too_many_items_in_a_body_array_get_422_naming_the_field(
     assert app.state.mock.failures == []
 
 
+def test_too_many_members_of_a_body_object_get_422_naming_it(
+    live: tuple[Starlette, str],
+) -> None:
+    """60,000 unknown properties: one problem, not a message listing 60,000 names."""
+    _, base_url = live
+    body = {f"k{i}": 1 for i in range(60_000)}
+    with httpx.Client(base_url=base_url, timeout=GUARD) as client:
+        response = client.post(LONG_CODES, json=body, headers=BIRD)
+    assert response.status_code == 422
+    assert response.json()["details"] == {
+        ".": ["value must have at most 1000 properties (the mock's limit)"]
+    }
+
+
 def test_a_long_invalid_array_reports_the_first_problems_only(
     live: tuple[Starlette, str],
 ) -> None:
