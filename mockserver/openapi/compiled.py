@@ -28,8 +28,6 @@ from mockserver.openapi.validation import NO_BODY, Incoming, Validated
 
 _MISSING: Any = object()
 MAX_ERRORS = 50  # problems reported for one request; collecting stops there
-# jsonschema-rs raises on an instance nested this deep, whatever the schema.
-UNREADABLE = 256
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # openapi-core's BOOLEAN_TRUE_VALUES
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 
@@ -461,7 +459,7 @@ class _Cut:
     """How to copy an instance with fewer array items and no error its whole has not.
 
     Each array keeps at most `keep` items, and all of them together about `budget` items
-    (past it, arrays keep `floor`); objects and scalars are copied whole. `keep` is past
+    (past it, arrays keep `floor`, or one); objects and scalars are copied whole. `keep` is past
     every `maxItems` of the spec, so an array the cut shortens still breaks the `maxItems`
     it broke; no array is cut below the spec's largest `minItems` (`floor`), so none breaks
     one it kept. The copy may miss errors past the cut (an item, a duplicate; past the
@@ -480,26 +478,23 @@ class _Cut:
         self.sound = not any("contains" in n for n in nodes)
 
     def needed(self, instance: Any) -> bool:
-        """Whether the copy would differ (an array past `keep`, or all past `budget`) and
-        may stand for the instance: jsonschema-rs reads no instance nested UNREADABLE levels
-        deep (it raises, and the edge answers as for a body too deep to parse), and a copy
-        must not hide that by cutting the deep part away."""
-        budget, differs = self.budget, False
-        stack: list[tuple[Any, int]] = [(instance, 1)]
+        """Whether the copy would differ: an array past `keep`, or all past `budget`."""
+        if not self.sound:
+            return False
+        budget = self.budget
+        stack = [instance]
         while stack:
-            node, depth = stack.pop()
-            if depth >= UNREADABLE:
-                return False
+            node = stack.pop()
             if isinstance(node, dict):
-                members: Iterable[Any] = node.values()
+                node = node.values()
             elif isinstance(node, list):
                 budget -= len(node)
-                differs = differs or len(node) > self.keep or budget < 0
-                members = node
+                if len(node) > self.keep or budget < 0:
+                    return True
             else:
-                continue  # a scalar body
-            stack.extend((v, depth + 1) for v in members if isinstance(v, dict | list))
-        return differs and self.sound
+                continue
+            stack.extend(v for v in node if isinstance(v, dict | list))
+        return False
 
     def copy(self, instance: Any) -> Any:
         budget = self.budget
@@ -515,7 +510,10 @@ class _Cut:
                 copied = dict(node)  # keys in their order; containers replaced below
                 children = [(v, copied, k) for k, v in node.items() if isinstance(v, dict | list)]
             elif isinstance(node, list):
-                kept = min(len(node), max(self.floor, min(self.keep, budget)))
+                # Past the budget an array keeps one item all the same: a chain of them
+                # (`[[[...]]]`) keeps its depth, which jsonschema-rs may refuse to report
+                # on (then answered as a body too deep to parse, as without the cut).
+                kept = min(len(node), max(self.floor, 1, min(self.keep, budget)))
                 budget = max(budget - kept, 0)
                 copied = node[:kept]
                 children = [
