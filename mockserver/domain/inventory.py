@@ -149,6 +149,21 @@ class Inventory(Generic[T]):
                     found.append(item)
         return found, False
 
+    def count(
+        self,
+        ranges: Sequence[tuple[str, str]],
+        buckets: Callable[[Hashable], bool] = _every_bucket,
+    ) -> int:
+        """How many available items lie in these (country, E.164 prefix) ranges, by
+        bisection of each bucket: the size of the stock never matters. Overlapping ranges
+        count their items twice."""
+        return sum(
+            self._buckets[(country, key)].count(*_bounds(prefix))
+            for country, prefix in ranges
+            for key in self._keys.get(country, ())
+            if buckets(key)
+        )
+
     def _numbers(self, item: T) -> SortedStrings:
         key = self._bucket_of(item)
         numbers = self._buckets.get((item.country, key))
@@ -164,8 +179,13 @@ _Span = tuple[SortedStrings, str, str, "str | None"]
 def _span(numbers: SortedStrings, prefix: str, resume: str | None) -> _Span:
     """The numbers of one bucket that start with `prefix` and follow `resume`: the
     half-open range [prefix, prefix's successor) of the sorted bucket."""
+    return numbers, *_bounds(prefix), resume
+
+
+def _bounds(prefix: str) -> tuple[str, str]:
+    """[prefix, prefix's successor): every string that starts with `prefix`."""
     # Numbers are "+" and digits, so the prefix range ends before prefix[:-1] + next char.
-    return numbers, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), resume
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:

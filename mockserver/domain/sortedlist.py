@@ -52,6 +52,18 @@ class SortedStrings:
             del self._blocks[index], self._maxes[index]
         self._size -= 1
 
+    def count(self, low: str, high: str) -> int:
+        """How many entries e have low <= e < high, by bisection (no entry is visited)."""
+        return max(0, self._rank(high) - self._rank(low))
+
+    def _rank(self, value: str) -> int:
+        """How many entries are below `value`."""
+        index = bisect_left(self._maxes, value)
+        before = sum(len(block) for block in self._blocks[:index])
+        if index < len(self._blocks):
+            before += bisect_left(self._blocks[index], value)
+        return before
+
     def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
         """Entries e with low <= e < high and, if `after` is given, e > after, in order."""
         if after is not None and after >= low:

@@ -19,6 +19,9 @@ class LedgerEntry:
     balance_after: Money
     reference: str
     description: str
+    # What the entry is for, in the provider's words (Vobiz's transactions show it as
+    # `reference_type`: did_rental, refund, ...); empty in entries of older dumps.
+    reference_type: str = ""
 
 
 @dataclass(slots=True)
@@ -39,21 +42,47 @@ class Wallet:
         if self.balance < amount:
             raise InsufficientFunds(required=amount, available=self.balance)
 
-    def debit(self, amount: Money, *, at: datetime, reference: str, description: str) -> None:
+    def debit(
+        self,
+        amount: Money,
+        *,
+        at: datetime,
+        reference: str,
+        description: str,
+        reference_type: str = "",
+    ) -> None:
         self.ensure_can_pay(amount)
         self.balance = self.balance - amount
-        self.entries.append(LedgerEntry(at, "debit", amount, self.balance, reference, description))
+        self.entries.append(
+            LedgerEntry(at, "debit", amount, self.balance, reference, description, reference_type)
+        )
 
-    def credit(self, amount: Money, *, at: datetime, reference: str, description: str) -> None:
+    def credit(
+        self,
+        amount: Money,
+        *,
+        at: datetime,
+        reference: str,
+        description: str,
+        reference_type: str = "",
+    ) -> None:
         self.balance = self.balance + amount
-        self.entries.append(LedgerEntry(at, "credit", amount, self.balance, reference, description))
+        self.entries.append(
+            LedgerEntry(at, "credit", amount, self.balance, reference, description, reference_type)
+        )
 
     def adjust_to(self, balance: Money, *, at: datetime, reference: str) -> None:
-        """Set the balance, booking the difference as an adjustment so the ledger still adds
-        up (the control plane's "set balance")."""
+        """Set the balance, booking the difference as a manual adjustment so the ledger
+        still adds up (the control plane's "set balance")."""
         difference = balance - self.balance
         description = f"Adjustment to {balance}"
+        kind = "manual_adjustment"
         if difference.is_negative():
-            self.debit(self.balance - balance, at=at, reference=reference, description=description)
+            amount = self.balance - balance
+            self.debit(
+                amount, at=at, reference=reference, description=description, reference_type=kind
+            )
         elif difference.amount:
-            self.credit(difference, at=at, reference=reference, description=description)
+            self.credit(
+                difference, at=at, reference=reference, description=description, reference_type=kind
+            )

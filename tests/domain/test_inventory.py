@@ -102,3 +102,21 @@ def test_reset_to_refuses_what_the_stock_never_had() -> None:
     with pytest.raises(KeyError, match="nothing"):
         inv.reset_to(["nothing"])
     assert inv.is_available("id+1")
+
+
+@given(
+    numbers=st.sets(st.text(alphabet="0129", min_size=1, max_size=5), max_size=60),
+    taken=st.sets(st.integers(0, 59), max_size=20),
+    prefix=st.text(alphabet="0129", max_size=3),
+)
+def test_count_is_the_number_of_available_items_with_the_prefix(
+    numbers: set[str], taken: set[int], prefix: str
+) -> None:
+    ordered = sorted(numbers)
+    inv = stock([("US" if n[0] in "01" else "NL", "+" + n) for n in ordered])
+    for index in sorted(taken):
+        if index < len(ordered):
+            inv.take(f"id+{ordered[index]}")
+    ranges = [("US", "+" + prefix), ("NL", "+" + prefix)]
+    expected = len(inv.scan(ranges, lambda _: True, limit=len(ordered) + 1)[0])
+    assert inv.count(ranges) == expected
