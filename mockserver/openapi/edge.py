@@ -40,10 +40,12 @@ from mockserver.errors import (
     ShuttingDown,
     TargetTooLong,
     UnsupportedMediaType,
+    Violation,
 )
 from mockserver.exchange import Call, Reply
 from mockserver.faults import Faults, Target
 from mockserver.journal import Entry, Journal, excerpt
+from mockserver.openapi.compiled import MAX_ERRORS
 from mockserver.openapi.limits import DEFAULT_LIMITS, EdgeLimits
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.routing import Router
@@ -221,6 +223,8 @@ class Edge:
         a state dump holds long lists)."""
         declared = incoming.operation.query_parameters
         problems = self.limits.crowded_parameters(incoming.query, declared)
+        if site.surface.strict_query:
+            problems.extend(_undeclared(incoming.query, declared))
         if site.surface.journaled and incoming.document is not NO_BODY:
             problems.extend(self.limits.crowded_collections(incoming.body, incoming.document))
         if problems:
@@ -262,6 +266,14 @@ class Edge:
         del self.failures[:-100]  # keep the most recent, bounded
         context = ErrorContext(exchange.request_id, self.clock.now())
         return exchange.site.surface.render_error(error, context)
+
+
+def _undeclared(query: Sequence[tuple[str, str]], declared: frozenset[str]) -> list[Violation]:
+    """Each query parameter the operation does not declare, once, for a surface whose
+    provider refuses them (`Surface.strict_query`); elsewhere they are ignored."""
+    names = list(dict.fromkeys(name for name, _ in query if name not in declared))
+    message = "is not a parameter of this operation"
+    return [Violation("query", (n,), message, "additionalProperties") for n in names[:MAX_ERRORS]]
 
 
 class _ClientGone(Exception):

@@ -54,6 +54,9 @@ class Surface:
     journaled: bool = True  # the control plane's own requests are not
     # Operations served without authenticating (the control plane's health and specs).
     open_operations: frozenset[str] = frozenset()
+    # Refuse a query parameter the operation does not declare (422 in the surface's
+    # dialect, naming it), where the provider documents that it does; else it is ignored.
+    strict_query: bool = False
 
 
 @dataclass(frozen=True, slots=True)
