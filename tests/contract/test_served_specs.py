@@ -8,7 +8,11 @@ import yaml
 
 from mockserver.resources import spec_file
 
-FILES = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml"}
+FILES = {
+    "bird": "bird-numbers.yaml",
+    "vobiz": "vobiz-numbers.yaml",
+    "vobiz-account": "vobiz-account.yaml",
+}
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -27,10 +27,15 @@ from mockserver.openapi.reference import OpenAPICoreValidator
 from mockserver.openapi.validation import NO_BODY, Incoming
 from mockserver.resources import spec_file
 
-FILES = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml"}
+FILES = {
+    "bird": "bird-numbers.yaml",
+    "vobiz": "vobiz-numbers.yaml",
+    "vobiz-account": "vobiz-account.yaml",
+}
 AUTH = {
     "bird": [("Authorization", "AccessKey agreement_test_key")],
     "vobiz": [("X-Auth-ID", "MA_AGREE001"), ("X-Auth-Token", "agreement_token")],
+    "vobiz-account": [("X-Auth-ID", "MA_AGREE001"), ("X-Auth-Token", "agreement_token")],
 }
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 # Cases per operation and mode: few in CI (the suite runs on shared machines); for a

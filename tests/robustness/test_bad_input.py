@@ -31,6 +31,7 @@ from starlette.types import Message
 from mockserver import ManualClock, Settings, create_app
 from tests.conftest import START
 from tests.support.credentials import (
+    ACCOUNT,
     AVAILABILITY,
     BALANCE,
     BIRD,
@@ -38,9 +39,13 @@ from tests.support.credentials import (
     BIRD_WS,
     CHANNELS,
     CONFIRM,
+    INVENTORY,
     LONG_CODES,
     ORDERS,
+    OWNED,
+    PURCHASE,
     STOCK,
+    TRANSACTIONS,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
@@ -79,6 +84,12 @@ class Dialect:
         assert response.headers["content-type"] == JSON
         body = response.json()
         assert isinstance(body, dict), body
+        if self.name == "vobiz-account":  # the account pages' flat {error, message?}
+            assert {"error"} <= set(body) <= {"error", "message"}, body
+            assert isinstance(body["error"], str)
+            assert body["error"]
+            assert isinstance(body.get("message", ""), str)
+            return str(body["error"])
         if (
             self.name == "vobiz"
         ):  # {status:"error", error:{code,message,details}, timestamp, requestId}
@@ -98,6 +109,7 @@ class Dialect:
 
 BIRD_DIALECT = Dialect("bird", BIRD)
 VOBIZ_DIALECT = Dialect("vobiz", VOBIZ)
+ACCOUNT_DIALECT = Dialect("vobiz-account", VOBIZ)
 
 # (status, code) answers
 B_INVALID = (422, "InvalidPayload")  # Bird answers malformed JSON and schema failures alike
@@ -110,6 +122,11 @@ V_INVALID = (422, "VALIDATION_ERROR")
 V_401 = (401, "INVALID_CREDENTIALS")
 V_413 = (413, "PAYLOAD_TOO_LARGE")
 V_415 = (415, "UNSUPPORTED_MEDIA_TYPE")
+A_INVALID = (400, "invalid request")  # the account API answers both as its pages' 400
+A_401 = (401, "unauthorized")
+A_404 = (404, "not_found")
+A_413 = (413, "payload_too_large")
+A_415 = (415, "unsupported_media_type")
 
 
 # --- requests --------------------------------------------------------------------------
@@ -149,6 +166,10 @@ def bird(method: str, url: str, body: bytes | None = None, **kwargs: Any) -> Cal
 
 def vobiz(method: str, url: str, body: bytes | None = None, **kwargs: Any) -> Call:
     return Call(VOBIZ_DIALECT, method, url, body, **kwargs)
+
+
+def account(method: str, url: str, body: bytes | None = None, **kwargs: Any) -> Call:
+    return Call(ACCOUNT_DIALECT, method, url, body, **kwargs)
 
 
 def row(name: str, call: Call, answer: tuple[int, str], *, bug: str | None = None) -> Any:
@@ -231,6 +252,10 @@ def _vobiz_fingerprint(state: Any) -> tuple[object, ...]:
                 for phone, v in account.verifications.items()
             ],
             [(c.id, c.display_name, c.updated_at) for c in account.channels.values()],
+            [
+                (n.e164, n.status(START), n.trunk_group_id, n.application_id)
+                for n in account.numbers.values()
+            ],
         )
         for auth_id, account in sorted(state.accounts.items())
     ]
@@ -394,8 +419,52 @@ PATH_IDS = [
     row("channel-not-uuid",       vobiz("GET", f"{CHANNELS}/main"),                               V_INVALID),
     row("channel-not-uuid-put",   vobiz("PUT", f"{CHANNELS}/main", js({"display_name": "x"})),    V_INVALID),
     row("channel-not-uuid-delete", vobiz("DELETE", f"{CHANNELS}/main"),                           V_INVALID),
-    row("auth-id-malformed",      vobiz("GET", "/api/v1/account/MA_acme/balance/INR"),            V_INVALID),
-    row("currency-lower-case",    vobiz("GET", f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/inr"),   V_INVALID),
+    row("auth-id-malformed",      account("GET", "/api/v1/account/MA_acme/balance/INR"),          A_INVALID),
+    row("currency-lower-case",    account("GET", f"{ACCOUNT}/balance/inr"),                       A_INVALID),
+    *(row(f"e164-{kind}", account("DELETE", f"{OWNED}/{value}"), A_INVALID) for kind, value in (
+        ("letters", "abc"), ("leading-zero", "+0919876543210"), ("too-short", "+12345"),
+        ("16-digits", "+1234567890123456"), ("two-pluses", "++919876543210"), ("nul", "%00"),
+        ("emoji", "%F0%9F%98%80"), ("10k-digits", "9" * 10_000))),
+    row("e164-malformed-assign",  account("POST", f"{OWNED}/abc/assign", js({"trunk_group_id": SOME_ID})), A_INVALID),
+    row("auth-id-sub-malformed",  account("GET", "/api/v1/Account/SA_x/numbers"),                  A_INVALID),
+    row("unknown-number",         account("DELETE", f"{OWNED}/+14155550100"),                     A_404),
+]
+
+ACCOUNT_API = [
+    row("purchase-unclosed",      account("POST", PURCHASE, b'{"e164": "+91'),                    A_INVALID),
+    row("purchase-not-json",      account("POST", PURCHASE, b"{bad"),                             A_INVALID),
+    row("purchase-empty-body",    account("POST", PURCHASE, b""),                                 A_INVALID),
+    row("purchase-no-e164",       account("POST", PURCHASE, js({"currency": "INR"})),             A_INVALID),
+    row("purchase-e164-number",   account("POST", PURCHASE, js({"e164": 919876543210})),          A_INVALID),
+    row("purchase-e164-no-plus",  account("POST", PURCHASE, js({"e164": "919876543210"})),        A_INVALID),
+    row("purchase-currency-eur",  account("POST", PURCHASE, js({"e164": "+919876543210", "currency": "EUR"})), A_INVALID),
+    row("purchase-extra-key",     account("POST", PURCHASE, js({"e164": "+919876543210", "region": "MH"})),  A_INVALID),
+    row("purchase-body-is-list",  account("POST", PURCHASE, b"[]"),                               A_INVALID),
+    row("purchase-text-plain",    account("POST", PURCHASE, js({"e164": "+91"}), content_type="text/plain"), A_415),
+    row("purchase-over-1MiB",     account("POST", PURCHASE, b"{" + b" " * (MiB + 1) + b"}"),      A_413),
+    row("assign-trunk-not-uuid",  account("POST", f"{OWNED}/+919876543210/assign", js({"trunk_group_id": "trunk-uuid"})), A_INVALID),
+    row("assign-trunk-id-typo",   account("POST", f"{OWNED}/+919876543210/assign", js({"trunk_id": SOME_ID})),             A_INVALID),
+    row("attach-app-id-word",     account("POST", f"{OWNED}/+919876543210/application", js({"application_id": "ivr"})),    A_INVALID),
+    row("release-immediate-word", account("DELETE", f"{OWNED}/+919876543210?immediate=maybe"),   A_INVALID),
+    *(row(f"inventory-{kind}", account("GET", f"{INVENTORY}?{query}"), A_INVALID) for kind, query in (
+        ("per-page-101", "per_page=101"), ("per-page-0", "per_page=0"), ("page-0", "page=0"),
+        ("page-words", "page=two"), ("country-lower-case", "country=in"),
+        ("search-raw-plus", "search=+9180"), ("exclude-letters", "exclude=91ab"))),
+    *(row(f"numbers-{kind}", account("GET", f"{OWNED}?{query}"), A_INVALID) for kind, query in (
+        ("per-page-101", "per_page=101"), ("include-subaccounts-word", "include_subaccounts=maybe"))),
+    *(row(f"transactions-{kind}", account("GET", f"{TRANSACTIONS}?{query}"), A_INVALID) for kind, query in (
+        ("per-page-0", "per_page=0"), ("limit-negative", "limit=-1"), ("offset-words", "offset=ten"),
+        ("status-unknown", "status=settled"), ("id-not-uuid", "transaction_id=42"),
+        ("currency-digits", "currency=123"))),
+    *(row(f"auth-{kind}", account("GET", OWNED, auth=auth), A_401) for kind, auth in (
+        ("none",              {}),
+        ("wrong-token",       {"X-Auth-ID": VOBIZ_AUTH_ID, "X-Auth-Token": "someone_elses_token"}),
+        ("basic-wrong",       {"authorization": "Basic " + base64.b64encode(b"MA_ACME0001:nope_nope_nope").decode()}),
+        ("basic-no-colon",    {"authorization": "Basic " + base64.b64encode(b"MA_ACME0001").decode()}),
+        ("basic-not-base64",  {"authorization": "Basic !!!"}),
+        ("basic-sub-account", {"authorization": "Basic " + base64.b64encode(b"SA_ACME0001:" + VOBIZ_TOKEN.encode()).decode()}),
+        ("bird-access-key",   dict(BIRD)),
+    )),
 ]
 
 KEY = BIRD_ACCESS_KEY
@@ -465,6 +534,7 @@ BAD_INPUT = [
     *DEEP_NESTING,
     *QUERIES,
     *PATH_IDS,
+    *ACCOUNT_API,
     *CREDENTIALS,
     *HEADER_INJECTION,
 ]
@@ -673,7 +743,12 @@ async def test_a_page_token_that_is_not_this_querys_is_422(
         pytest.param(
             vobiz("GET", f"{ORDERS}?status=pending"), "limit=1&offset=5", id="vobiz-orders"
         ),
-        pytest.param(vobiz("GET", f"{BALANCE}?"), "fields=all&currency=USD", id="vobiz-balance"),
+        pytest.param(account("GET", f"{BALANCE}?"), "fields=all&currency=USD", id="vobiz-balance"),
+        pytest.param(
+            account("GET", f"{INVENTORY}?country=IN&per_page=3"),
+            "region=MH&sort=desc",
+            id="vobiz-inventory",
+        ),
     ],
 )
 async def test_unknown_query_parameters_are_accepted_and_ignored(

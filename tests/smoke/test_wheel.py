@@ -44,6 +44,7 @@ def test_the_wheel_carries_specs_and_fixtures(wheel: Path) -> None:
     assert {
         "mockserver/specs/bird-numbers.yaml",
         "mockserver/specs/vobiz-numbers.yaml",
+        "mockserver/specs/vobiz-account.yaml",
         "mockserver/fixtures/default.yaml",
         "mockserver/fixtures/scenario.schema.json",
         "mockserver/fixtures/reference/numbering.yaml",

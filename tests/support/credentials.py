@@ -23,7 +23,18 @@ ORDERS = f"{VOBIZ_API}/numbers/whatsapp/orders"
 VERIFY = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/verify"
 CONFIRM = f"{VOBIZ_API}/numbers/whatsapp/bring-your-own/confirm"
 CHANNELS = f"{VOBIZ_API}/channels/whatsapp"
-BALANCE = f"/api/v1/account/{VOBIZ_AUTH_ID}/balance/INR"
+# The account and phone-number API's (specs/vobiz-account.yaml), at the SDK's spelling
+ACCOUNT = f"/api/v1/account/{VOBIZ_AUTH_ID}"
+BALANCE = f"{ACCOUNT}/balance/INR"
+INVENTORY = f"{ACCOUNT}/inventory/numbers"
+PURCHASE = f"{ACCOUNT}/numbers/purchase-from-inventory"
+OWNED = f"{ACCOUNT}/numbers"
+TRANSACTIONS = f"{ACCOUNT}/transactions"
+CONCURRENCY = f"{ACCOUNT}/concurrency"
+AUTH_ME = "/api/v1/auth/me"
+# The default scenario's trunk and application of MA_ACME0001 (the docs' example ids)
+TRUNK = "e3e55a78-1234-5678-90ab-cdef12345678"
+APPLICATION = "12345678901234567"
 
 
 def bird_key(name: str) -> dict[str, str]:

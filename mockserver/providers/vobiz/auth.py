@@ -1,7 +1,9 @@
-"""Vobiz credentials: `X-Auth-ID` + `X-Auth-Token`, or `Authorization: Bearer <JWT>`.
+"""Vobiz credentials: `X-Auth-ID` + `X-Auth-Token`, or `Authorization: Bearer <JWT>`; on
+the account API also HTTP Basic `auth_id:auth_token`.
 
 https://docs.vobiz.ai/whatsapp/api/authentication: "Both headers are required unless a
-Bearer is used". Only the form is checked here; the backend decides whose account it is.
+Bearer is used"; the account pages (transactions, cancel-release) show `curl -u
+'AUTH_ID:AUTH_TOKEN'`. Only the form is checked here; the backend decides whose account it is.
 """
 
 from __future__ import annotations
@@ -46,6 +48,24 @@ def authenticate(headers: Mapping[str, str]) -> VobizPrincipal:
     if not TOKEN.match(token):
         raise Unauthenticated("X-Auth-Token is malformed: expected 8-256 printable characters")
     return VobizPrincipal(auth_id, token, bearer=False)
+
+
+def authenticate_account(headers: Mapping[str, str]) -> VobizPrincipal:
+    """The account API's credentials: the WhatsApp API's, or HTTP Basic with the auth id
+    and token (the same principal as the two headers)."""
+    scheme, _, encoded = headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return authenticate(headers)
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (ValueError, binascii.Error):
+        raise Unauthenticated(
+            "The Basic credentials are not base64 of auth_id:auth_token"
+        ) from None
+    auth_id, colon, token = decoded.partition(":")
+    if not colon:
+        raise Unauthenticated("The Basic credentials are not auth_id:auth_token")
+    return authenticate({"x-auth-id": auth_id, "x-auth-token": token})
 
 
 def _bearer(token: str) -> VobizPrincipal:

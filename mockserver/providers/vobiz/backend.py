@@ -1,5 +1,7 @@
-"""Vobiz's backend: accounts and their balances, and the use cases by resource
-(orders.py: availability and orders; byon.py: OTP verification; channels.py: channels).
+"""Vobiz's backend: accounts and their balances, and the use cases by resource (orders.py:
+WhatsApp availability and orders; byon.py: OTP verification; channels.py: channels;
+numbers.py: the account API's inventory, purchases, releases and routing; ledger.py: its
+transactions).
 
 Handlers run one at a time on the event loop, so a use case is never interleaved with
 another.
@@ -12,14 +14,16 @@ from datetime import datetime
 
 from mockserver.clock import Clock
 from mockserver.domain.wallet import Wallet
-from mockserver.errors import Forbidden, Unauthenticated
+from mockserver.errors import Unauthenticated
 from mockserver.providers.vobiz.auth import VobizPrincipal
 from mockserver.providers.vobiz.byon import Byon
 from mockserver.providers.vobiz.channels import Channels
-from mockserver.providers.vobiz.errors import BalanceNotFound
+from mockserver.providers.vobiz.errors import AccountMismatch, BalanceNotFound
+from mockserver.providers.vobiz.ledger import Ledger
 from mockserver.providers.vobiz.models import Account, Due, VobizState
+from mockserver.providers.vobiz.numbers import Numbers
 from mockserver.providers.vobiz.orders import Orders
-from mockserver.providers.vobiz.seed import VobizConfig, new_account
+from mockserver.providers.vobiz.seed import AccountSetup, VobizConfig, ad_hoc_setup, new_account
 from mockserver.rng import Rng
 
 
@@ -38,6 +42,8 @@ class VobizBackend:
         self.orders = Orders(self)
         self.byon = Byon(self)
         self.channels = Channels(self)
+        self.numbers = Numbers(self)
+        self.ledger = Ledger(self)
         # The scenario's accounts as seeded, for resetting one of them.
         self._pristine = {
             auth_id: copy.deepcopy(account)
@@ -51,7 +57,21 @@ class VobizBackend:
         for at, due in self.state.schedule.due(now):
             if due.kind == "order-ended":
                 self._order_ended(at, due)
+            elif due.kind == "number-returned":
+                self._number_returned(at, due)
         return now
+
+    def _number_returned(self, at: datetime, due: Due) -> None:
+        """A released number's quarantine is over: it is in inventory again, no one's."""
+        account = self.state.accounts.get(due.account_id)
+        number = None if account is None else account.numbers.get(due.subject_id)
+        if account is None or number is None or number.returns_at != at:
+            return  # the release was cancelled meanwhile
+        del account.numbers[due.subject_id]
+        self.state.inventory.give_back(number.number.id)
+        claim = self.state.claims.get(number.e164)
+        if claim is not None and claim.account_id == account.auth_id:
+            del self.state.claims[number.e164]
 
     def _order_ended(self, at: datetime, due: Due) -> None:
         """A failed or cancelled order: refunded, its number back in stock and free."""
@@ -64,6 +84,7 @@ class VobizBackend:
             at=at,
             reference=order.id,
             description=f"Refund: order for {order.number.number} {order.ended_status}",
+            reference_type="refund",
         )
         self.state.inventory.give_back(order.number.id)
         claim = self.state.claims.get(order.number.number)
@@ -72,8 +93,9 @@ class VobizBackend:
 
     def reset_account(self, auth_id: str) -> bool:
         """Back to the scenario as loaded for this account; an ad-hoc account is forgotten
-        (with its credential). Its ordered numbers return to stock, its claims end, its
-        pending effects and rules are dropped; other accounts are untouched."""
+        (with its credential). Its ordered and bought numbers return to stock (released ones
+        too: their quarantine is the account's), its claims end, its pending effects and
+        rules are dropped; other accounts are untouched."""
         now = self.settle()
         account = self.state.accounts.get(auth_id)
         if account is None:
@@ -81,6 +103,8 @@ class VobizBackend:
         for order in account.orders.values():
             if order.status(now) in ("pending", "completed"):  # else refunded and restocked
                 self.state.inventory.give_back(order.number.id)
+        for bought in account.numbers.values():
+            self.state.inventory.give_back(bought.number.id)
         for number, claim in list(self.state.claims.items()):
             if claim.account_id == auth_id:
                 del self.state.claims[number]
@@ -118,13 +142,23 @@ class VobizBackend:
         bindings[principal.credential] = principal.auth_id
         return account
 
+    def account_at(self, principal: VobizPrincipal, auth_id: str) -> Account:
+        """The caller's account, which the path's authId must name (documented: it "Must
+        match your X-Auth-ID header"; another account's is 403)."""
+        account = self.account(principal)
+        if auth_id != account.auth_id:
+            raise AccountMismatch("Access denied: account ID mismatch")
+        return account
+
+    def setup_of(self, auth_id: str) -> AccountSetup:
+        """What the scenario says of the account (trunks, applications, limits, fees)."""
+        return self.config.accounts.get(auth_id) or ad_hoc_setup(auth_id)
+
     def balance(
         self, principal: VobizPrincipal, auth_id: str, currency: str
     ) -> tuple[Account, Wallet]:
         self.settle()
-        account = self.account(principal)
-        if auth_id != account.auth_id:
-            raise Forbidden("You do not have permission to access this account")
+        account = self.account_at(principal, auth_id)
         wallet = account.wallets.get(currency)
         if wallet is None:
             raise BalanceNotFound("Balance", currency, f"The account holds no {currency} balance")

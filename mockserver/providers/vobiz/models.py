@@ -98,6 +98,40 @@ class Channel:
 
 
 @dataclass(slots=True)
+class VoiceNumber:
+    """A number an account bought from inventory with the account API (numbers.py).
+
+    Its status is read against the clock: `active`; after a release `pending_release` until
+    `cancellable_until` (none for an immediate release), then `quarantined` until
+    `returns_at`, when a due effect puts it back in inventory and forgets it here.
+    """
+
+    number: StockNumber
+    currency: str
+    setup_fee: Money
+    monthly_fee: Money
+    purchased_at: datetime
+    updated_at: datetime
+    trunk_group_id: str | None = None
+    application_id: str | None = None
+    released_at: datetime | None = None
+    release_fee: Money | None = None  # charged by the release, refunded by a cancel
+    cancellable_until: datetime | None = None
+    returns_at: datetime | None = None
+
+    @property
+    def e164(self) -> str:
+        return self.number.number
+
+    def status(self, now: datetime) -> str:
+        if self.released_at is None or self.returns_at is None:
+            return "active"
+        if self.cancellable_until is not None and now < self.cancellable_until:
+            return "pending_release"
+        return "quarantined" if now < self.returns_at else "returned"
+
+
+@dataclass(slots=True)
 class Account:
     auth_id: str
     ad_hoc: bool
@@ -109,12 +143,14 @@ class Account:
         default_factory=dict, metadata=keyed("phone_number")
     )
     channels: dict[str, Channel] = field(default_factory=dict, metadata=keyed("id"))
+    # Numbers bought from inventory with the account API, by E.164, until they return to it.
+    numbers: dict[str, VoiceNumber] = field(default_factory=dict, metadata=keyed("e164"))
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """An account's hold on a phone number: it ordered it, or verified it, or is verifying
-    it (until the code expires or the lock ends)."""
+    """An account's hold on a phone number: it ordered it or bought it (until it is back in
+    stock), or verified it, or is verifying it (until the code expires or the lock ends)."""
 
     account_id: str
     until: datetime | None = None  # None: for good
@@ -127,9 +163,9 @@ class Claim:
 class Due:
     """A side effect that falls due (domain/schedule.py)."""
 
-    kind: str  # order-ended
+    kind: str  # order-ended | number-returned
     account_id: str  # whose: it does nothing if the account is gone by then
-    subject_id: str  # the order's id
+    subject_id: str  # the order's id; the released number's E.164
 
 
 SENT_CODES_KEPT = 20

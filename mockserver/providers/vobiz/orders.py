@@ -97,6 +97,7 @@ class Orders:
             at=now,
             reference=order.id,
             description=f"Setup and first month of {number.number}",
+            reference_type="did_purchase",
         )
         account.orders[order.id] = order
         self.vobiz.state.claims[number.number] = Claim(account.auth_id)

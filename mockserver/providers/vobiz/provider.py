@@ -12,7 +12,7 @@ from mockserver.domain.rules import Rules
 from mockserver.providers.base import OtpCode, Provider, Surface, TenantWallet
 from mockserver.providers.vobiz import auth, errors, snapshot
 from mockserver.providers.vobiz.backend import VobizBackend
-from mockserver.providers.vobiz.handlers import HANDLERS
+from mockserver.providers.vobiz.handlers import ACCOUNT_HANDLERS, HANDLERS
 from mockserver.providers.vobiz.models import SentCode
 from mockserver.providers.vobiz.seed import seed_state, seed_world
 from mockserver.rng import Rng
@@ -30,6 +30,18 @@ class VobizProvider(Provider):
         config, state = seed_state(scenario, rng, self._seeded_at)
         self.backend = VobizBackend(config, state, clock, rng)
         self.surfaces = (
+            # The account and phone-number API first: the edge serves a path from the first
+            # surface whose prefix it starts with, and the WhatsApp API's is all of /api/.
+            Surface(
+                name="vobiz-account",
+                provider=self.name,
+                spec_file="vobiz-account.yaml",
+                path_prefixes=("/api/v1/account/", "/api/v1/Account/", "/api/v1/auth/"),
+                handlers=ACCOUNT_HANDLERS.bind(self.backend),
+                authenticate=auth.authenticate_account,
+                render_error=errors.render_flat,
+                tenant_of=auth.tenant_of,
+            ),
             Surface(
                 name="vobiz",
                 provider=self.name,

@@ -1,10 +1,13 @@
-"""Vobiz's starting state from a scenario: accounts with balances per currency, and
-WhatsApp-capable numbers per country and region drawn from real numbering plans."""
+"""Vobiz's starting state from a scenario: accounts with balances per currency (and what
+the account API shows of them: trunks, voice applications, call limits, release fees, a
+profile), and numbers per country and region drawn from real numbering plans (the stock
+the WhatsApp availability and the account API's inventory both sell)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,10 +44,71 @@ class Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class Application:
+    """A voice application an account has (the mock keeps no application API)."""
+
+    app_id: str
+    app_name: str
+    answer_url: str = "https://example.com/answer"
+    answer_method: str = "POST"
+    application_type: str = "XML"
+
+
+@dataclass(frozen=True, slots=True)
+class CallLimits:
+    """The docs' example account: 10 concurrent calls (base 10 + 0 bought), 11 calls per
+    second (1 + 10); the mock places no calls, so none is active unless a scenario says."""
+
+    active_calls: int = 0
+    base_concurrent_calls: int = 10
+    purchased_concurrent_calls: int = 0
+    base_cps: int = 1
+    purchased_cps: int = 10
+
+    @property
+    def max_concurrent(self) -> int:
+        return self.base_concurrent_calls + self.purchased_concurrent_calls
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSetup:
+    """What a scenario says of an account besides its balances and credentials.
+
+    `trunks` / `applications` None: the account has whichever well-formed one a request
+    names (an ad-hoc account, or a scenario account listing none); listed: only those.
+    """
+
+    numeric_id: str  # auth/me's `id`, a numeric string ("500000")
+    trunks: frozenset[str] | None = None
+    applications: Mapping[str, Application] | None = None
+    limits: CallLimits = CallLimits()
+    release_fees: Mapping[str, Money] | None = None  # None: the scenario's default fees
+    profile: Mapping[str, str] = field(default_factory=dict)  # auth/me fields, snake_case
+
+    def application(self, app_id: str) -> Application | None:
+        if self.applications is None:
+            return Application(app_id, f"Application {app_id}")
+        return self.applications.get(app_id)
+
+    def has_trunk(self, trunk_group_id: str) -> bool:
+        return self.trunks is None or trunk_group_id in self.trunks
+
+
+# The release page's example fee (INR 700); the USD one is invented (docs/fidelity.md).
+RELEASE_FEES = {"INR": "700", "USD": "8"}
+
+
+@dataclass(frozen=True, slots=True)
 class VobizConfig:
     ad_hoc_accounts: bool
     ad_hoc_balances: Mapping[str, Money]
     offers: Mapping[str, Offer]
+    accounts: Mapping[str, AccountSetup] = field(default_factory=dict)  # the scenario's
+    release_fees: Mapping[str, Money] = field(default_factory=dict)
+    # Documented: 24 hours in pending_release (cancellable), then 45 days of quarantine.
+    release_cancellable: timedelta = timedelta(hours=24)
+    quarantine: timedelta = timedelta(days=45)
+    stocked_at: datetime | None = None  # when the stock was seeded (inventory timestamps)
     # None of these is documented (docs/fidelity.md); the OTP TTL follows the docs' example.
     order_completes_after: timedelta = timedelta(seconds=30)
     otp_ttl: timedelta = timedelta(minutes=10)
@@ -61,18 +125,25 @@ def money(amount: str, currency: str) -> Money:
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig, VobizState]:
     """The scenario's stock (the costly part, built once) and its world on it."""
-    config = read_config(scenario)
+    config = replace(read_config(scenario), stocked_at=now)
     stock = Inventory(_stock(scenario, rng), bucket=lambda number: number.region)
     return config, seed_world(scenario, rng, now, stock)
 
 
 def read_config(scenario: Scenario) -> VobizConfig:
     raw = scenario.section("vobiz")
-    orders, otp = raw.get("orders", {}), raw.get("otp", {})
+    orders, otp, release = raw.get("orders", {}), raw.get("otp", {}), raw.get("release", {})
     return VobizConfig(
         ad_hoc_accounts=raw["adHocAccounts"]["enabled"],
         ad_hoc_balances=_balances(raw["adHocAccounts"]["balances"]),
         offers={c: _offer(c, o) for c, o in raw["stock"]["countries"].items()},
+        accounts={
+            account["authId"]: _setup(scenario, index, account)
+            for index, account in enumerate(raw["accounts"])
+        },
+        release_fees=_balances(release.get("fees", RELEASE_FEES)),
+        release_cancellable=timedelta(seconds=release.get("cancellableSeconds", 86400)),
+        quarantine=timedelta(seconds=release.get("quarantineSeconds", 45 * 86400)),
         order_completes_after=timedelta(seconds=orders.get("completedAfterSeconds", 30)),
         otp_ttl=timedelta(seconds=otp.get("ttlSeconds", 600)),
         otp_resend_cooldown=timedelta(seconds=otp.get("resendCooldownSeconds", 30)),
@@ -125,6 +196,56 @@ def new_account(
     )
 
 
+def ad_hoc_setup(auth_id: str) -> AccountSetup:
+    """An account no scenario describes: any trunk or application, the documented limits,
+    the default fees, and an id derived from its auth id (stable, and no random draw)."""
+    digest = int.from_bytes(hashlib.sha256(auth_id.encode()).digest()[:4], "big")
+    return AccountSetup(numeric_id=str(600000 + digest % 400000))
+
+
+def _setup(scenario: Scenario, index: int, raw: Mapping[str, Any]) -> AccountSetup:
+    concurrency, cps = raw.get("concurrency", {}), raw.get("cps", {})
+    limits = CallLimits(
+        active_calls=concurrency.get("active", 0),
+        base_concurrent_calls=concurrency.get("base", 10),
+        purchased_concurrent_calls=concurrency.get("purchased", 0),
+        base_cps=cps.get("base", 1),
+        purchased_cps=cps.get("purchased", 10),
+    )
+    if limits.active_calls > limits.max_concurrent:
+        raise scenario.error(
+            ["vobiz", "accounts", index, "concurrency", "active"],
+            f"more active calls than the account's {limits.max_concurrent} (base + purchased)",
+        )
+    trunks = raw.get("trunks")
+    applications = raw.get("applications")
+    fees = raw.get("releaseFees")
+    profile = {_snake(key): value for key, value in raw.get("profile", {}).items()}
+    return AccountSetup(
+        numeric_id=str(500000 + index),
+        trunks=None if trunks is None else frozenset(trunks),
+        applications=None
+        if applications is None
+        else {
+            app["appId"]: Application(
+                app_id=app["appId"],
+                app_name=app.get("appName", f"Application {app['appId']}"),
+                answer_url=app.get("answerUrl", "https://example.com/answer"),
+                answer_method=app.get("answerMethod", "POST"),
+                application_type=app.get("applicationType", "XML"),
+            )
+            for app in applications
+        },
+        limits=limits,
+        release_fees=None if fees is None else _balances(fees),
+        profile=profile,
+    )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
 def _rules(raw: Mapping[str, Any], stream: RandomStream) -> Rules:
     return Rules(
         [
@@ -168,6 +289,20 @@ def _stock(scenario: Scenario, rng: Rng) -> list[StockNumber]:
             raise scenario.error(
                 [*path, "fees"], f"no fees in {rule['currency']}, the shown currency"
             )
+        listed = rule.get("numbers", [])
+        for index, entry in enumerate(listed):
+            where = [*path, "numbers", index]
+            number = entry["e164"]
+            if not number.startswith(f"+{plan.calling_code}"):
+                raise scenario.error(where, f"{number} is not a {country} number")
+            if entry["region"] not in plan.regions:
+                raise scenario.error(where, f"{country} has no region {entry['region']}")
+            if number in taken:
+                raise scenario.error(where, f"{number} is listed twice")
+            taken.add(number)
+            # Ids from their own stream: listing numbers never moves the generated stock's.
+            item_id = rng.stream(f"vobiz.stock.{country}.listed").uuid()
+            numbers.append(StockNumber(item_id, country, entry["region"], number))
         for region in rule.get("regions") or sorted(plan.regions):
             # WhatsApp numbers are mobile or geographic numbers of the region, never toll-free.
             ranges = [r for r in plan.ranges if r.region == region and r.type != "toll-free"]

@@ -1,8 +1,9 @@
 """Vobiz's part of a state dump, and back (snapshot.py has the dump as a whole).
 
 Written from the models' fields (dumps.Codec): accounts with their wallets, orders,
-verifications and channels, the credentials bound to them, claims on numbers, the OTP
-oracle's record, rules and pending side effects. Ordered numbers are written as references
+verifications, channels and numbers bought from inventory (with their trunk, application
+and release), the credentials bound to them, claims on numbers, the OTP oracle's record,
+rules and pending side effects. Ordered and bought numbers are written as references
 ({"id", "number"}) and looked up in the freshly seeded stock; the stock itself as the ids
 of the numbers out of it (`inventory.unavailable`), last.
 """
@@ -19,7 +20,7 @@ from mockserver.dumps import Codec, Reader, Ref, SnapshotError
 from mockserver.providers.vobiz.models import SentCode, StockNumber, VobizState
 
 # The side effects VobizBackend applies (models.Due).
-DUE_KINDS = ("order-ended",)
+DUE_KINDS = ("order-ended", "number-returned")
 
 
 def knows(state: VobizState, tenant: str) -> bool:

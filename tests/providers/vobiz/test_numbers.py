@@ -123,7 +123,11 @@ async def test_a_preferred_number_that_is_taken_is_409(client: httpx.AsyncClient
 async def test_another_accounts_balance_is_403(client: httpx.AsyncClient) -> None:
     response = await client.get(balance_path("MA_OTHER001"), headers=VOBIZ)
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "FORBIDDEN"
+    # The account API's flat body (the transactions page's rule and message).
+    assert response.json() == {
+        "error": "forbidden",
+        "message": "Access denied: account ID mismatch",
+    }
 
 
 async def test_accounts_do_not_see_each_others_orders(client: httpx.AsyncClient) -> None:
