@@ -164,6 +164,33 @@ class Inventory(Generic[T]):
             if buckets(key)
         )
 
+    def scan_before(
+        self,
+        country: str,
+        prefix: str,
+        accept: Callable[[T], bool],
+        limit: int,
+        before: str | None,
+        buckets: Callable[[Hashable], bool] = _every_bucket,
+    ) -> tuple[list[T], bool]:
+        """The last `limit` available items of one country whose number starts with
+        `prefix` and sorts before `before`, in number order, and whether more precede them:
+        `scan` backwards, for a page that ends before a cursor."""
+        low, high = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        descending = [
+            self._buckets[(country, key)].descending(low, high, before)
+            for key in self._keys.get(country, ())
+            if buckets(key)
+        ]
+        found: list[T] = []
+        for number in merge(*descending, reverse=True):
+            item = self._by_number[number]
+            if accept(item):
+                if len(found) == limit:
+                    return found[::-1], True
+                found.append(item)
+        return found[::-1], False
+
     def _numbers(self, item: T) -> SortedStrings:
         key = self._bucket_of(item)
         numbers = self._buckets.get((item.country, key))

@@ -82,6 +82,28 @@ class SortedStrings:
             index += 1
             position = 0
 
+    def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]:
+        """Entries e with low <= e < high and, if `before` is given, e < before, from the
+        largest down (a page that ends before a cursor)."""
+        top = high if before is None else min(high, before)
+        index = bisect_left(self._maxes, top)  # the first block holding an entry >= top
+        if index == len(self._blocks):
+            if not self._blocks:
+                return
+            index -= 1
+            position = len(self._blocks[index]) - 1
+        else:
+            position = bisect_left(self._blocks[index], top) - 1
+        while index >= 0:
+            block = self._blocks[index]
+            for offset in range(position, -1, -1):
+                value = block[offset]
+                if value < low:
+                    return
+                yield value
+            index -= 1
+            position = len(self._blocks[index]) - 1 if index >= 0 else -1
+
     def first(self, low: str, high: str, after: str | None, count: int) -> list[str]:
         """The first `count` entries of `between(low, high, after)`."""
         found: list[str] = []

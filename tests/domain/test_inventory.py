@@ -49,6 +49,43 @@ def test_duplicate_numbers_are_refused() -> None:
 
 @given(
     numbers=st.sets(st.text(alphabet="0123", min_size=1, max_size=4), max_size=40),
+    taken=st.sets(st.text(alphabet="0123", min_size=1, max_size=4), max_size=10),
+    limit=st.integers(min_value=1, max_value=6),
+    prefix=st.sampled_from(["+", "+1", "+12", "+3"]),
+)
+def test_paging_backwards_from_the_end_visits_each_accepted_item_once(
+    numbers: set[str], taken: set[str], limit: int, prefix: str
+) -> None:
+    """scan_before walks a country's stock from its end (a page before a cursor); taken
+    items, other prefixes and refused items are skipped, and each page is in number order."""
+    inv = Inventory(
+        (Item(f"id+{n}", "US", "+" + n) for n in numbers), bucket=lambda item: item.number[1]
+    )
+    for n in taken & numbers:
+        inv.take(f"id+{n}")
+    accept = lambda item: not item.number.endswith("3")  # noqa: E731
+    seen: list[Item] = []
+    before = None
+    while True:
+        found, more = inv.scan_before("US", prefix, accept, limit, before)
+        assert found == sorted(found, key=lambda i: i.number)
+        seen[:0] = found
+        if not more:
+            break
+        before = found[0].number
+    expected = sorted(
+        (
+            Item(f"id+{n}", "US", "+" + n)
+            for n in numbers - taken
+            if ("+" + n).startswith(prefix) and not n.endswith("3")
+        ),
+        key=lambda i: i.number,
+    )
+    assert seen == expected
+
+
+@given(
+    numbers=st.sets(st.text(alphabet="0123", min_size=1, max_size=4), max_size=40),
     limit=st.integers(min_value=1, max_value=6),
 )
 def test_paging_with_a_cursor_visits_each_accepted_item_once(numbers: set[str], limit: int) -> None:

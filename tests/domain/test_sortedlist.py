@@ -39,6 +39,8 @@ def test_behaves_like_a_sorted_list(
     assert list(blocks.between(low, high, after)) == expected
     assert blocks.first(low, high, after, 3) == expected[:3]
     assert blocks.count(low, high) == len([v for v in model if low <= v < high])
+    below = [v for v in model if low <= v < high and (after is None or v < after)]
+    assert list(blocks.descending(low, high, after)) == below[::-1]
 
 
 def test_removing_what_is_not_there_is_a_key_error() -> None:
