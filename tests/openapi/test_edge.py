@@ -185,7 +185,7 @@ async def test_every_response_carries_a_request_id(client: httpx.AsyncClient) ->
 
 
 async def test_a_handler_that_breaks_the_spec_is_reported_loudly(app: Starlette) -> None:
-    [bird] = app.state.mock.providers[0].surfaces
+    [bird] = [s for s in app.state.mock.providers[0].surfaces if s.name == "bird"]
     bird.handlers["listWorkspaceLongCodeNumbers"] = lambda call: Reply(200, {"results": "oops"})
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:

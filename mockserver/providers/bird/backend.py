@@ -26,6 +26,8 @@ from mockserver.providers.bird.models import (
     ad_hoc_tenant_id,
 )
 from mockserver.providers.bird.numbers import Numbers
+from mockserver.providers.bird.platform.backend import PlatformBackend
+from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.providers.bird.stock import Stock
 from mockserver.providers.bird.subscriptions import Subscriptions
@@ -43,6 +45,8 @@ class BirdBackend:
         self.stock = Stock(self)
         self.numbers = Numbers(self)
         self.subscriptions = Subscriptions(self)
+        # The platform API's backend: its own use cases, over this backend's state.
+        self.platform = PlatformBackend(self, config.platform or default_config(config), rng)
         # The scenario's workspaces as seeded, for resetting one of them.
         self._pristine = {
             workspace.ref: copy.deepcopy(workspace)
@@ -55,6 +59,7 @@ class BirdBackend:
         now = self.clock.now()
         for at, due in self.state.schedule.due(now):
             _EFFECTS[due.kind](self, at, due)
+        self.platform.settle_due(now)
         return now
 
     def _order_ended(self, at: datetime, due: Due) -> None:
@@ -187,6 +192,16 @@ class BirdBackend:
                 )
             tenant.organization_ids.add(organization_id)
         return tenant
+
+
+def default_config(config: BirdConfig) -> PlatformConfig:
+    """The platform's settings when the scenario has none: its defaults in Bird's currency."""
+    return PlatformConfig(
+        currency=config.currency,
+        wallet=config.ad_hoc_wallet,
+        setup_fee=config.money("1.00"),
+        api_keys=None if config.ad_hoc_tenants else frozenset(),
+    )
 
 
 _EFFECTS = {

@@ -18,61 +18,8 @@ from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.domain.wallet import Wallet
 from mockserver.dumps import keyed, secret
-
-# The `features` filter values of stock search (seed 000, NumberFilterFeature).
-FEATURES = (
-    "voice-inbound",
-    "voice-outbound",
-    "sms-inbound",
-    "sms-outbound",
-    "mms-inbound",
-    "mms-outbound",
-    "whatsapp",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StockItem:
-    id: str
-    country: str
-    type: str  # local | national | mobile | toll-free
-    number: str  # E.164
-    features: frozenset[str]
-    monthly_price: Money
-    provider_id: str
-    # Set when the item is "available but not in the local inventory" (seed 000).
-    back_order_stock_id: str | None = None
-    # Drawn from a fictional range: only listed when searching with testing=true.
-    testing: bool = False
-    # (capability, inbound, outbound) for voice, sms, mms and, when supported, whatsapp;
-    # derived once from `features`, since every stock page and number renders it.
-    capabilities: tuple[tuple[str, bool, bool], ...] = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "capabilities", _capabilities(self.features))
-
-    @property
-    def back_order_required(self) -> bool:
-        return self.back_order_stock_id is not None
-
-    def supports(self, capability: str, direction: str) -> bool:
-        for name, inbound, outbound in self.capabilities:
-            if name == capability:
-                return inbound if direction == "inbound" else outbound
-        return False
-
-    def capability_names(self) -> list[str]:
-        return [name for name, inbound, outbound in self.capabilities if inbound or outbound]
-
-
-def _capabilities(features: frozenset[str]) -> tuple[tuple[str, bool, bool], ...]:
-    shown = [
-        (name, f"{name}-inbound" in features, f"{name}-outbound" in features)
-        for name in ("voice", "sms", "mms")
-    ]
-    if "whatsapp" in features:
-        shown.append(("whatsapp", True, True))
-    return tuple(shown)
+from mockserver.providers.bird.items import FEATURES as FEATURES, StockItem as StockItem
+from mockserver.providers.bird.platform.models import PlatformState
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +188,8 @@ class BirdState:
     # itertools.count, so a state dump can read it and a restore continue from it.
     serial: int = 0
     schedule: Schedule[Due] = field(default_factory=Schedule)
+    # The platform API's tenants, orders and numbers (platform/models.py): one world.
+    platform: PlatformState = field(default_factory=PlatformState)
 
     def workspace_at(self, ref: WorkspaceRef) -> Workspace | None:
         tenant = self.tenants.get(ref.tenant)

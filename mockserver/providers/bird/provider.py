@@ -1,5 +1,11 @@
-"""Bird (api.bird.com) as the app, the control plane and the state dump see it: the
-provider contract (providers/base.py) over BirdBackend, and its one registration."""
+"""Bird as the app, the control plane and the state dump see it: the provider contract
+(providers/base.py) over BirdBackend, and its one registration.
+
+Bird serves two surfaces over one world (DESIGN.md, decision 11): api.bird.com's Numbers
+API (`/organizations/...`, `/workspaces/...`) and the platform API the official SDK calls
+(`/v1/...`, platform/). Their available numbers are one stock; a tenant of either is reset,
+dumped and shown in the control plane through this one provider, named `bird`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ from mockserver.providers.base import FaultProfile, Provider, Surface, TenantWal
 from mockserver.providers.bird import auth, errors, snapshot
 from mockserver.providers.bird.backend import BirdBackend
 from mockserver.providers.bird.handlers import HANDLERS
+from mockserver.providers.bird.platform import auth as platform_auth, errors as platform_errors
+from mockserver.providers.bird.platform.handlers import HANDLERS as PLATFORM_HANDLERS
 from mockserver.providers.bird.seed import seed_state, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
@@ -50,6 +58,19 @@ class BirdProvider(Provider):
                 render_error=errors.render,
                 tenant_of=auth.tenant_of,
             ),
+            Surface(
+                name="bird-platform",
+                provider=self.name,
+                spec_file="bird-platform.yaml",
+                path_prefixes=("/v1/",),
+                handlers=PLATFORM_HANDLERS.bind(self.backend.platform),
+                authenticate=platform_auth.authenticate,
+                render_error=platform_errors.render,
+                tenant_of=platform_auth.tenant_of,
+                # "a query parameter the endpoint does not declare" is refused
+                # (bird/_generated.py ErrorDetail.param).
+                strict_query=True,
+            ),
         )
 
     @property
@@ -71,26 +92,38 @@ class BirdProvider(Provider):
         self.backend.state = world
 
     def reset_tenant(self, tenant: str) -> bool:
+        """An api.bird.com tenant (by access key, tenant id or workspace id) or a platform
+        one (by API key or `ws_` workspace id): a name may stand for one of each."""
         named = self.backend.named(tenant)
+        platform = self.backend.platform.named(tenant)
         self.backend.reset_workspaces(named)
-        return bool(named)
+        self.backend.platform.reset(platform)
+        return bool(named or platform)
 
     def wallets(self) -> list[TenantWallet]:
         return [
             TenantWallet(workspace.id, tenant.name, workspace.wallet)
             for tenant in self.backend.state.tenants.values()
             for workspace in tenant.workspaces.values()
+        ] + [
+            TenantWallet(tenant.id, tenant.label, tenant.wallet)
+            for tenant in self.backend.state.platform.tenants.values()
         ]
 
     def knows(self, tenant: str) -> bool:
-        return bool(self.backend.named(tenant))
+        return bool(self.backend.named(tenant) or self.backend.platform.named(tenant))
 
     def dump(self, tenant: str | None = None, *, secrets: bool = False) -> dict[str, Any]:
         state = self.backend.state
         if tenant is None:
             return snapshot.dump(state, secrets=secrets)
         owners = dict.fromkeys(ref.tenant for ref in self.backend.named(tenant))
-        return snapshot.dump(state, [state.tenants[t] for t in owners], secrets=secrets)
+        return snapshot.dump(
+            state,
+            [state.tenants[t] for t in owners],
+            platform=self.backend.platform.named(tenant),
+            secrets=secrets,
+        )
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
         stock = self.backend.state.inventory

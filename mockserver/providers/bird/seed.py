@@ -26,6 +26,8 @@ from mockserver.providers.bird.models import (
     WhatsAppTiming,
     Workspace,
 )
+from mockserver.providers.bird.platform import seed as platform_seed
+from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.rng import FakerStream, RandomStream, Rng
 from mockserver.scenario import Scenario
 
@@ -60,6 +62,8 @@ class BirdConfig:
     deprovisioning: timedelta = timedelta(seconds=60)
     # Monthly price of one alpha-sender destination country: not published by Bird.
     destination_price: Money = Money(3_000_000, EXPONENT, "EUR")
+    # The platform API's settings (`bird.platform`); None: its defaults for this currency.
+    platform: PlatformConfig | None = None
 
     def money(self, amount: str) -> Money:
         return Money.parse(amount, self.currency, EXPONENT)
@@ -97,6 +101,7 @@ def read_config(bird: Mapping[str, Any]) -> BirdConfig:
         destination_price=Money.parse(
             bird.get("destinations", {}).get("monthlyPrice", "3.00"), currency, EXPONENT
         ),
+        platform=platform_seed.read_config(bird),
     )
 
 

@@ -17,6 +17,7 @@ from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
 from mockserver.dumps import Codec, Reader, Ref, SnapshotError
 from mockserver.providers.bird.models import BirdState, StockItem, Tenant, ad_hoc_tenant_id
+from mockserver.providers.bird.platform import snapshot as platform_snapshot
 
 # The side effects BirdBackend knows how to apply (models.Due); anything else in a dump
 # would fail at the next request instead of at the restore.
@@ -24,13 +25,19 @@ DUE_KINDS = ("order-ended", "deprovisioned", "reservation-lapsed")
 
 
 def dump(
-    state: BirdState, tenants: list[Tenant] | None = None, *, secrets: bool = False
+    state: BirdState,
+    tenants: list[Tenant] | None = None,
+    *,
+    platform: list[str] | None = None,
+    secrets: bool = False,
 ) -> dict[str, Any]:
-    """All of Bird's state or, with `tenants`, their part of it: no stock and no serial,
-    for reading only. Credentials are redacted unless `secrets`."""
+    """All of Bird's state or, with `tenants` (and `platform` tenant ids), their part of
+    it: no stock and no serial, for reading only. Credentials are redacted unless
+    `secrets`."""
     codec = _codec(state.inventory, redact=not secrets)
-    if tenants is not None:
-        return codec.write_fields(_part(state, tenants), ("inventory", "serial"))
+    if tenants is not None or platform is not None:
+        part = _part(state, tenants or [], platform or [])
+        return codec.write_fields(part, ("inventory", "serial"))
     whole = codec.write_fields(state)
     whole["inventory"] = whole.pop("inventory")
     return whole
@@ -116,6 +123,7 @@ def _check(state: BirdState) -> None:
             raise SnapshotError(f"$.bird.reservations.{item_id}: holds stock item {held.item.id}")
         if state.workspace_at(held.holder) is None:
             raise SnapshotError(f"$.bird.reservations.{item_id}: no workspace {held.holder}")
+    platform_snapshot.check(state.platform)
     for index, (_, _, due) in enumerate(state.schedule.pending()):
         if due.kind not in DUE_KINDS:
             raise SnapshotError(
@@ -124,7 +132,7 @@ def _check(state: BirdState) -> None:
             )
 
 
-def _part(state: BirdState, tenants: list[Tenant]) -> BirdState:
+def _part(state: BirdState, tenants: list[Tenant], platform: list[str]) -> BirdState:
     """The state of these tenants only (sharing its objects: for writing)."""
     ids = {tenant.id for tenant in tenants}
     mine = {ws.ref for tenant in tenants for ws in tenant.workspaces.values()}
@@ -139,6 +147,7 @@ def _part(state: BirdState, tenants: list[Tenant]) -> BirdState:
             [(at, seq, due) for at, seq, due in state.schedule.pending() if due.holder in mine],
             state.schedule.next_seq,
         ),
+        platform=platform_snapshot.part(state.platform, platform),
     )
 
 
