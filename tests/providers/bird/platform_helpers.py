@@ -12,6 +12,7 @@ import httpx
 from starlette.applications import Starlette
 
 from mockserver import ManualClock, Settings, create_app
+from mockserver.domain.inventory import Inventory
 from mockserver.providers.bird.items import StockItem
 from tests.conftest import START
 from tests.support.live import serve
@@ -37,7 +38,7 @@ class Live:
         self, country: str, wanted: Callable[[StockItem], bool], count: int = 1
     ) -> list[StockItem]:
         """Items on sale in `country` that `wanted` picks (read from the mock's own stock)."""
-        inventory = self.app.state.mock.providers[0].backend.state.inventory
+        inventory: Inventory[StockItem] = self.app.state.mock.providers[0].backend.state.inventory
         items, _ = inventory.scan([(country, "+")], lambda i: not i.testing and wanted(i), count)
         assert len(items) == count, f"the seeded stock has too few such {country} numbers"
         return items
