@@ -54,7 +54,8 @@ class MockTenant:
 
     The mock opens the tenants on first use (ad-hoc tenants of the scenario, with its ad-hoc
     wallet balances); a Bird ad-hoc access key may use any organization and workspace id,
-    and these are fresh UUIDs.
+    and these are fresh UUIDs. Bird's platform API (what the official `messagebird-sdk`
+    calls) opens its own tenant for the API key `bird_platform_api_key`.
     """
 
     url: str
@@ -63,6 +64,7 @@ class MockTenant:
     bird_workspace_id: str
     vobiz_auth_id: str
     vobiz_auth_token: str
+    bird_platform_api_key: str = ""
 
     @classmethod
     def new(cls, url: str) -> MockTenant:
@@ -74,6 +76,7 @@ class MockTenant:
             bird_workspace_id=str(uuid.uuid4()),
             vobiz_auth_id=f"MA_{auth_id}",
             vobiz_auth_token=secrets.token_urlsafe(24),
+            bird_platform_api_key=f"bk_eu1_{secrets.token_hex(16)}",
         )
 
     @property
@@ -93,6 +96,30 @@ class MockTenant:
     @property
     def vobiz_headers(self) -> dict[str, str]:
         return {"X-Auth-ID": self.vobiz_auth_id, "X-Auth-Token": self.vobiz_auth_token}
+
+    @property
+    def bird_platform_url(self) -> str:
+        """Bird's platform API's base URL (its /v1/ paths are served at the mock's root)."""
+        return self.url
+
+    @property
+    def bird_platform_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.bird_platform_api_key}"}
+
+    @property
+    def bird_platform_oauth_token(self) -> str:
+        """The mock's stand-in for a delegated user OAuth token of this tenant's organization
+        (`billing_wallets.list` needs one; an API key gets 403)."""
+        return f"boa_{self.bird_platform_api_key}"
+
+    def bird_platform_client(self, *, oauth: bool = False, **options: Any) -> Any:
+        """A ready `bird.Bird` client of the official SDK (`pip install messagebird-sdk`) for
+        this tenant; `oauth` speaks with its OAuth token instead of its API key. Options go
+        to `bird.Bird` (e.g. `max_retries=0`, `http_client=`)."""
+        import bird  # the SDK is optional: only this method needs it
+
+        key = self.bird_platform_oauth_token if oauth else self.bird_platform_api_key
+        return bird.Bird(api_key=key, base_url=self.bird_platform_url, **options)
 
 
 # --- the control API's shapes (specs/control.yaml, components/schemas) --------------------
@@ -478,6 +505,8 @@ class MockControl:
     def forget(self, tenant: MockTenant) -> None:
         """Reset both providers' tenants of a :class:`MockTenant` (those it used)."""
         self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
+        if tenant.bird_platform_api_key:
+            self.reset_tenant("bird", tenant.bird_platform_api_key, missing_ok=True)
         self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
 
     def state(
@@ -610,6 +639,8 @@ class AsyncMockControl:
 
     async def forget(self, tenant: MockTenant) -> None:
         await self.reset_tenant("bird", tenant.bird_workspace_id, missing_ok=True)
+        if tenant.bird_platform_api_key:
+            await self.reset_tenant("bird", tenant.bird_platform_api_key, missing_ok=True)
         await self.reset_tenant("vobiz", tenant.vobiz_auth_id, missing_ok=True)
 
     async def state(

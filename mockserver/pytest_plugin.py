@@ -25,12 +25,14 @@ Fixtures
 ``numbers_mock_tenant`` (function)
     A :class:`MockTenant`: credentials no scenario knows, so the mock opens a fresh isolated
     tenant for this test alone: a Bird access key with its own organization and workspace
-    ids, and a Vobiz auth id and token, with their headers and base URLs. Drawn from
-    ``secrets`` and ``uuid4`` (not the mock's seeded randomness) so that tests and xdist
-    workers sharing one server never collide. At teardown both tenants are reset (their
-    numbers go back to stock, their scoped rules and faults are dropped); and when the
-    plugin serves the mock itself, a response of the mock that broke its own spec fails the
-    test.
+    ids, a Bird platform API key (``bird_platform_headers``, ``bird_platform_url``, and
+    ``bird_platform_client()``: a ready ``bird.Bird`` client of the official SDK when
+    ``messagebird-sdk`` is installed), and a Vobiz auth id and token, with their headers
+    and base URLs. Drawn from ``secrets`` and ``uuid4`` (not the mock's seeded randomness)
+    so that tests and xdist workers sharing one server never collide. At teardown the
+    tenants are reset (their numbers go back to stock, their scoped rules and faults are
+    dropped); and when the plugin serves the mock itself, a response of the mock that broke
+    its own spec fails the test.
 ``numbers_mock_app`` (function)
     A fresh mock as an ASGI app (``create_app(numbers_mock_settings)``), for in-process
     tests: no socket, its own state, nothing shared with other tests.

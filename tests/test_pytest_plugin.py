@@ -138,6 +138,25 @@ def test_a_refused_control_call_raises_with_the_problem_detail(numbers_mock, num
     with pytest.raises(NumbersMockError, match="may not have been used yet") as caught:
         numbers_mock.set_wallet("vobiz", numbers_mock_tenant.vobiz_auth_id, "INR", "1")
     assert (caught.value.status, caught.value.code) == (404, "not-found")
+
+
+def test_the_official_bird_sdk_is_ready_for_the_platform_api(numbers_mock_tenant):
+    tenant = numbers_mock_tenant
+    with tenant.bird_platform_client(max_retries=0) as client:
+        [found] = client.numbers.available.list(country_code="US", limit=1).data
+        order = client.numbers.orders.create(number=found.number)
+        assert client.numbers.get(order.number_id).status.value == "active"
+        earlier["platform"] = (tenant.bird_platform_api_key, order.number_id)
+    with tenant.bird_platform_client(oauth=True) as billing:
+        assert billing.billing_wallets.list().data[0].balance == "98.00"
+
+
+def test_the_platform_tenant_was_reset_too(numbers_mock_tenant):
+    key, number_id = earlier["platform"]
+    assert numbers_mock_tenant.bird_platform_api_key != key
+    with httpx.Client(base_url=numbers_mock_tenant.bird_platform_url) as client:
+        gone = client.get(f"/v1/numbers/{number_id}", headers={"Authorization": f"Bearer {key}"})
+    assert gone.status_code == 404
 """
 
 
@@ -151,7 +170,7 @@ def test_the_socket_fixtures_isolate_tenants_and_steer_the_clock(
 ) -> None:
     inner(pytester, SOCKET_TESTS)
     result = pytester.runpytest_inprocess(*PLUGIN)
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
 
 
 def test_the_in_process_fixtures_give_each_test_its_own_mock(pytester: pytest.Pytester) -> None:
@@ -415,3 +434,8 @@ def test_a_tenant_is_fresh_and_well_formed() -> None:
     assert {one.bird_workspace_id, one.vobiz_auth_id, one.bird_access_key}.isdisjoint(
         {two.bird_workspace_id, two.vobiz_auth_id, two.bird_access_key}
     )
+    assert re.fullmatch(r"bk_eu1_[0-9a-f]{32}", one.bird_platform_api_key)
+    assert one.bird_platform_url == "http://mock"
+    assert one.bird_platform_headers == {"Authorization": f"Bearer {one.bird_platform_api_key}"}
+    assert one.bird_platform_oauth_token == f"boa_{one.bird_platform_api_key}"
+    assert one.bird_platform_api_key != two.bird_platform_api_key
