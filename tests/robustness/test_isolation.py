@@ -9,10 +9,13 @@ their calls,
   itself put in its request may be echoed in the error it gets);
 - A never sees a number another tenant holds as available stock, and never holds it as
   its own: at any time every held number has one holder;
-- A's calls on B's ids (read, cancel, release, update, delete, pay with, page on, act
-  as) answer the provider's 404, 403 or 401 and change nothing at all;
-- what A lists is A's: its numbers are the ones it bought, its orders and channels carry
-  its account id, and its balances are its opening balance minus exactly what it holds;
+- A's calls on B's ids (read, cancel, release, route, update, delete, pay with, page on,
+  read the ledger of, act as) answer the provider's 404, 403 or 401 and change nothing
+  at all;
+- what A lists is A's: its numbers are the ones it bought, its orders, channels, numbers
+  bought from inventory and transactions carry its account id, and its balances are its
+  opening balance minus exactly what it holds (a Vobiz account: what its orders hold,
+  what it bought from inventory and the release fees it paid);
 - resetting one tenant (`POST /_mock/reset {provider, tenant}`) leaves every other
   tenant's state dump, lists and wallet identical, and puts the reset one back to the
   scenario (a scenario tenant as loaded, an ad-hoc tenant forgotten).
@@ -22,8 +25,8 @@ a leak there shows up as someone else's flaky test. tests/providers/test_tenancy
 single cases; this drives many interleavings.
 
 Stock is the legitimate exception: the catalogue is public and shared (as at Bird and
-Vobiz), so any tenant may see any number that nobody holds, and may be refused one
-another tenant reserved or bought.
+Vobiz), so any tenant may see any number that nobody holds (and its id), and may be
+refused one another tenant reserved or bought.
 
 Tenants. Bird: the scenario's acme; ad-hoc "alice" with two workspaces (one organization,
 one access key); ad-hoc "bob" whose workspace has the same id as alice's second (any UUID
@@ -45,7 +48,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +66,7 @@ from tests.support.credentials import (
     CHANNELS,
     CONFIRM,
     ORDERS,
+    TRUNK,
     VERIFY,
     VOBIZ_AUTH_ID,
     VOBIZ_TOKEN,
@@ -79,6 +83,8 @@ BYON_PHONES = ["+14155550101", "+14155550102", "+447700900123"]
 VOBIZ_REGIONS = {"IN": ["MH", "KA", "DL"], "US": ["CA", "NY"]}
 ENDED = ("cancelled", "rejected")  # Bird orders that ended: refunded, item back in stock
 HOLDING = ("pending", "completed")  # Vobiz orders that hold their number
+RELEASE_FEES = {"INR": Decimal(700), "USD": Decimal(8)}  # the default scenario's
+QUARANTINE = timedelta(days=45)
 # Generated ids (UUIDs, Vobiz auth ids, Meta's 16-digit WhatsApp ids), found in any body.
 TOKEN = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|MA_[A-Z0-9]{8}|(?<!\d)\d{16}(?!\d)"
@@ -127,13 +133,33 @@ class VobizViewer:
     channels: set[str] = field(default_factory=set)
     codes_sent: set[str] = field(default_factory=set)  # BYON numbers it asked a code for
     verified: set[str] = field(default_factory=set)
+    # Numbers it bought from inventory (the account API) and holds: e164 -> currency, and
+    # when a release of it puts it back in stock (None: not released).
+    bought: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)
+    spent: dict[str, Decimal] = field(default_factory=dict)  # on purchases and release fees
+
+    def pay(self, currency: str, amount: Decimal) -> None:
+        self.spent[currency] = self.spent.get(currency, Decimal(0)) + amount
+
+    def restocked(self, now: datetime) -> None:
+        """Forget the released numbers whose quarantine is over: back in stock, no one's."""
+        for number, (_, back) in list(self.bought.items()):
+            if back is not None and back <= now:
+                del self.bought[number]
 
     @property
     def headers(self) -> dict[str, str]:
         return {"X-Auth-ID": self.auth_id, "X-Auth-Token": self.token}
 
+    @property
+    def account(self) -> str:
+        return f"/api/v1/account/{self.auth_id}"
+
     def held(self) -> set[str]:
-        return {o["selected_phone_number"] for o in self.orders.values() if o["status"] in HOLDING}
+        ordered = {
+            o["selected_phone_number"] for o in self.orders.values() if o["status"] in HOLDING
+        }
+        return ordered | set(self.bought)  # a released number is held until back in stock
 
 
 def bird_viewers() -> list[BirdViewer]:
@@ -364,7 +390,15 @@ class IsolationMachine(RuleBasedStateMachine):
         channels = self.ok(viewer.name, "GET", CHANNELS, viewer.headers)
         assert {c["id"] for c in channels["items"]} == viewer.channels
         assert all(c["account_id"] == viewer.auth_id for c in channels["items"])
-        seen = {"orders": orders, "channels": channels}
+        numbers = self.ok(viewer.name, "GET", f"{viewer.account}/numbers", viewer.headers)
+        listed = {n["e164"] for n in numbers["items"]}
+        assert all(n["account_id"] == viewer.auth_id for n in numbers["items"])
+        assert {n for n, (_, back) in viewer.bought.items() if back is None} <= listed
+        assert listed <= set(viewer.bought), (viewer.name, listed)
+        ledger = self.ok(viewer.name, "GET", f"{viewer.account}/transactions", viewer.headers)
+        assert all(t["account_id"] == viewer.auth_id for t in ledger["transactions"])
+        self.own(viewer.name, *(t["id"] for t in ledger["transactions"]))
+        seen = {"orders": orders, "channels": channels, "numbers": numbers}
         if balances:
             seen["balances"] = {c: self.check_balance(viewer, c) for c in viewer.opening}
         return seen
@@ -378,7 +412,8 @@ class IsolationMachine(RuleBasedStateMachine):
         return balance
 
     def vobiz_balance(self, viewer: VobizViewer, currency: str) -> Decimal:
-        """The opening balance minus the orders that hold their number (others are refunded)."""
+        """The opening balance minus the orders that hold their number (others are
+        refunded), the numbers bought from inventory and the release fees paid."""
         spent = sum(
             (
                 Decimal(str(o["setup_cost"])) + Decimal(str(o["monthly_cost"]))
@@ -387,7 +422,7 @@ class IsolationMachine(RuleBasedStateMachine):
             ),
             Decimal(0),
         )
-        return viewer.opening[currency] - spent
+        return viewer.opening[currency] - spent - viewer.spent.get(currency, Decimal(0))
 
     def bird_balance(self, viewer: BirdViewer) -> Decimal:
         """The opening balance minus what it bought, plus the orders that ended (refunded);
@@ -435,6 +470,8 @@ class IsolationMachine(RuleBasedStateMachine):
             for wallet in wallets[vobiz.name]:
                 expected = self.vobiz_balance(vobiz, wallet["currency"])
                 assert Decimal(wallet["balance"]) == expected, vobiz.name
+        for vobiz in self.vobiz:
+            vobiz.restocked(self.clock.now())
         for viewers in (self.bird, self.vobiz):
             holders: dict[str, list[str]] = {}
             for viewer in viewers:
@@ -444,6 +481,8 @@ class IsolationMachine(RuleBasedStateMachine):
             assert not shared, f"numbers held by several tenants: {shared}"
 
     def held_by_anyone(self) -> set[str]:
+        for viewer in self.vobiz:
+            viewer.restocked(self.clock.now())
         return set().union(*(v.held() for v in [*self.bird, *self.vobiz]))
 
     # --- Bird: stock, reservations, numbers ------------------------------------------------
@@ -668,6 +707,46 @@ class IsolationMachine(RuleBasedStateMachine):
             assert response.status_code == 200, response.text
         assert response.json().get("id", order_id) == order_id
 
+    @rule(index=st.integers(0, 2), country=st.sampled_from(["IN", "US"]), data=st.data())
+    def vobiz_buy(self, index: int, country: str, data: st.DataObject) -> None:
+        """Buy from the account API's inventory: the same stock as the WhatsApp availability,
+        so never a number anyone holds; paid from the same wallet."""
+        viewer = self.vobiz[index]
+        url = f"{viewer.account}/inventory/numbers"
+        page = self.ok(viewer.name, "GET", url, viewer.headers, params={"country": country})
+        held = self.held_by_anyone()
+        assert not held & {i["e164"] for i in page["items"]}, f"{viewer.name} is offered held"
+        item = data.draw(st.sampled_from(page["items"]))
+        price = Decimal(str(item["setup_fee"])) + Decimal(str(item["monthly_fee"]))
+        if self.vobiz_balance(viewer, item["currency"]) < price:
+            return  # the documented 500 of a failed debit is tested elsewhere
+        body = {"e164": item["e164"]}
+        url = f"{viewer.account}/numbers/purchase-from-inventory"
+        bought = self.ok(viewer.name, "POST", url, viewer.headers, body=body)["number"]
+        assert bought["account_id"] == viewer.auth_id
+        viewer.bought[item["e164"]] = (item["currency"], None)
+        viewer.pay(item["currency"], price)
+
+    @precondition(lambda self: any(v.bought for v in self.vobiz))
+    @rule(data=st.data(), immediate=st.booleans())
+    def vobiz_release_own(self, data: st.DataObject, immediate: bool) -> None:
+        viewer = data.draw(st.sampled_from([v for v in self.vobiz if v.bought]))
+        number = data.draw(st.sampled_from(sorted(viewer.bought)))
+        currency, back = viewer.bought[number]
+        if back is None and self.vobiz_balance(viewer, currency) < RELEASE_FEES[currency]:
+            return
+        url = f"{viewer.account}/numbers/{number}"
+        params = {"immediate": "true"} if immediate else None
+        response = self.call(viewer.name, "DELETE", url, viewer.headers, params=params)
+        if back is not None:  # released already: pending or quarantined
+            assert response.status_code == 409, response.text
+            return
+        assert response.status_code == 200, response.text
+        released = response.json()
+        viewer.pay(currency, Decimal(str(released["release_fee"])))
+        # Documented: 24 hours cancellable (none when immediate), then 45 days of quarantine.
+        viewer.bought[number] = (currency, moment(released["cooldown_ends_at"]) + QUARANTINE)
+
     @rule(index=st.integers(0, 2), currency=st.sampled_from(["INR", "USD"]))
     def vobiz_balance_is_its_own(self, index: int, currency: str) -> None:
         self.check_balance(self.vobiz[index], currency)
@@ -749,7 +828,19 @@ class IsolationMachine(RuleBasedStateMachine):
         index=st.integers(0, 2),
         owner=st.integers(0, 2),
         what=st.sampled_from(
-            ["order", "cancel", "channel", "rename", "delete", "pay-with", "balance", "confirm"]
+            [
+                "order",
+                "cancel",
+                "channel",
+                "rename",
+                "delete",
+                "pay-with",
+                "balance",
+                "confirm",
+                "release-bought",
+                "assign-bought",
+                "ledger",
+            ]
         ),
         data=st.data(),
     )
@@ -787,6 +878,15 @@ class IsolationMachine(RuleBasedStateMachine):
                 method, body = "PUT", {"display_name": "stolen"}
             elif what == "delete":
                 method = "DELETE"
+        elif what in ("release-bought", "assign-bought") and other.bought:
+            number = data.draw(st.sampled_from(sorted(other.bought)))
+            url = f"{viewer.account}/numbers/{number}"
+            method, status, code = "DELETE", 403, "forbidden"
+            if what == "assign-bought":
+                method, url, body = "POST", f"{url}/assign", {"trunk_group_id": TRUNK}
+                status, code = 404, "Number not found"
+        elif what == "ledger":
+            url, status, code = f"/api/v1/account/{other.auth_id}/transactions", 403, "forbidden"
         elif what == "balance":
             currency = data.draw(st.sampled_from(["INR", "USD"]))
             # The account API: its pages' flat body, {"error": "forbidden", ...}.
@@ -894,6 +994,7 @@ class IsolationMachine(RuleBasedStateMachine):
                 assert (view["orders"], view["channels"]) == ({"items": []}, {"items": []})
                 [account] = view["state"]["account"]
                 assert account["orders"] == account["verifications"] == account["channels"] == []
+                assert account["numbers"] == []
             else:
                 assert view == self.pristine[viewer.name], viewer.name
         self.actors, self.parts = set(), self.state_parts()
@@ -917,6 +1018,8 @@ class IsolationMachine(RuleBasedStateMachine):
             viewer.channels.clear()
             viewer.codes_sent.clear()
             viewer.verified.clear()
+            viewer.bought.clear()
+            viewer.spent.clear()
 
 
 IsolationMachine.TestCase.settings = settings(
