@@ -42,7 +42,12 @@ pytestmark = [pytest.mark.socket, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "schemathesis.toml"
-SPECS = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml", "control": "control.yaml"}
+SPECS = {
+    "bird": "bird-numbers.yaml",
+    "vobiz": "vobiz-numbers.yaml",
+    "vobiz-account": "vobiz-account.yaml",
+    "control": "control.yaml",
+}
 EXAMPLES = int(
     os.environ.get("MOCKSERVER_SCHEMATHESIS_EXAMPLES") or max(5, settings().max_examples // 5)
 )
@@ -166,6 +171,9 @@ WAVE = {
 ORDER = {"country_code": "IN", "region": "MH", "number_type": "local", "currency": "INR"}
 SEARCH = {"countryCodes": ["NL"], "limit": 1}
 VERIFY = {"phone_number": WAVE["phone_number"], "verification_method": "sms"}
+# The Vobiz account API's chains start at the inventory of IN numbers (the default scenario's
+# MA_ACME0001 can pay for the five numbers they buy and their release fees).
+INVENTORY = {"country": "IN", "per_page": 1}
 
 # (starting operation, its path parameters, query, body), then the links to follow in turn.
 WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], list[str]]]] = {
@@ -203,6 +211,46 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
         (("createWhatsAppChannel", {}, {}, WAVE), ["DeleteCreatedChannel"]),
         (("createWhatsAppChannel", {}, {}, WAVE), ["GetCreatedChannel", "DeleteFetchedChannel"]),
         (("createWhatsAppChannel", {}, {}, WAVE), ["GetCreatedChannel", "UpdateFetchedChannel"]),
+    ],
+    "vobiz-account": [
+        # First: its list holds one number, the one it bought; the release is cancelled, so
+        # the next walk finds that number active again at the head of the list.
+        (
+            ("listInventoryNumbers", {}, INVENTORY, None),
+            [
+                "PurchaseListedNumber",
+                "ListAfterPurchase",
+                "AssignListedNumber",
+                "ReleaseAssignedNumber",
+                "CancelReleasedNumber",
+            ],
+        ),
+        (
+            ("listAccountNumbers", {}, {}, None),
+            ["ReleaseListedNumber", "CancelReleasedNumber", "ReleaseRestoredNumber"],
+        ),
+        (
+            ("listInventoryNumbers", {}, INVENTORY, None),
+            [
+                "PurchaseListedNumber",
+                "AssignPurchasedNumber",
+                "UnassignAssignedNumber",
+                "ReleaseUnassignedNumber",
+            ],
+        ),
+        (
+            ("listInventoryNumbers", {}, INVENTORY, None),
+            [
+                "PurchaseListedNumber",
+                "AttachPurchasedNumber",
+                "DetachAttachedNumber",
+                "ReleaseDetachedNumber",
+            ],
+        ),
+        (
+            ("listInventoryNumbers", {}, INVENTORY, None),
+            ["PurchaseListedNumber", "ReleasePurchasedNumber"],
+        ),
     ],
     "control": [
         (
