@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "schemathesis.toml"
 SPECS = {
     "bird": "bird-numbers.yaml",
+    "bird-platform": "bird-platform.yaml",
     "vobiz": "vobiz-numbers.yaml",
     "vobiz-account": "vobiz-account.yaml",
     "control": "control.yaml",
@@ -175,6 +176,10 @@ VERIFY = {"phone_number": WAVE["phone_number"], "verification_method": "sms"}
 # MA_ACME0001 can pay for the five numbers they buy and their release fees).
 INVENTORY = {"country": "IN", "per_page": 1}
 
+# The Bird platform's chains start at a search of GB mobile numbers (stocked by the default
+# scenario, and about 70% WhatsApp-capable, so the numbers ordered give a WhatsApp number).
+MOBILES = {"country_code": "GB", "number_type": "mobile", "limit": 1}
+
 # (starting operation, its path parameters, query, body), then the links to follow in turn.
 WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], list[str]]]] = {
     "bird": [
@@ -200,6 +205,43 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
             ("listWorkspaceAlphaNumbers", {}, {}, None),
             ["GetListedAlphaNumber", "ListAlphaSubscriptions", "CancelListedSubscription"],
         ),
+    ],
+    "bird-platform": [
+        (
+            ("listAvailableNumbers", {}, MOBILES, None),
+            ["OrderFoundNumber", "GetOrderedNumber", "CancelFetchedNumber"],
+        ),
+        (
+            ("listAvailableNumbers", {}, MOBILES, None),
+            ["OrderFoundNumber", "ListOrderedNumberSender", "GetListedSender"],
+        ),
+        (  # search -> order -> number -> update -> release
+            ("listAvailableNumbers", {}, MOBILES, None),
+            [
+                "GetFoundNumber",
+                "OrderCheckedNumber",
+                "GetPlacedOrder",
+                "GetOrderedNumber",
+                "UpdateFetchedNumber",
+                "ReleaseUpdatedNumber",
+            ],
+        ),
+        (
+            ("listNumberOrders", {}, {"status": "completed"}, None),
+            ["GetListedOrder", "GetOrderedNumber"],
+        ),
+        (("listNumberOrders", {}, {}, None), ["GetListedOrder", "ListOrderedNumberSender"]),
+        (("listNumbers", {}, {}, None), ["GetListedNumber", "ReleaseFetchedNumber"]),
+        (
+            ("listWhatsAppNumbers", {}, {}, None),
+            ["GetListedWhatsAppNumber", "ListFetchedWhatsAppNumberEvents"],
+        ),
+        (("listWhatsAppNumbers", {}, {}, None), ["ListListedWhatsAppNumberEvents"]),
+        (
+            ("listVoiceNumbers", {}, {}, None),
+            ["GetListedVoiceNumber", "UpdateFetchedVoiceNumber"],
+        ),
+        (("createSmsSender", {}, {}, {"type": "alpha", "sender": "ACME"}), ["GetCreatedSender"]),
     ],
     "vobiz": [
         (("createWhatsAppNumberOrder", {}, {}, ORDER), ["GetCreatedOrder", "CancelFetchedOrder"]),
@@ -261,7 +303,11 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
     ],
 }
 # Bodies a link leaves to the caller (it names only the resource).
-LINK_BODIES = {"UpdateFetchedChannel": {"display_name": "Acme Support (renamed)"}}
+LINK_BODIES = {
+    "UpdateFetchedChannel": {"display_name": "Acme Support (renamed)"},
+    "UpdateFetchedNumber": {"name": "Support line", "reference": "STORE-042"},
+    "UpdateFetchedVoiceNumber": {"name": "Front desk"},
+}
 
 
 def _document(name: str) -> dict[str, Any]:

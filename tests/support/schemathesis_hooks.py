@@ -58,16 +58,51 @@ def _vobiz_field(*fields: str) -> Callable[[Any], bool]:
     return matches
 
 
+def _platform_cursor(body: Any) -> bool:
+    """Bird platform's 422 E01012 names the cursor it refused in `details`."""
+    error = body.get("error")
+    if not isinstance(error, dict) or error.get("code") != "E01012":
+        return False
+    params = {d.get("param") for d in error.get("details") or []}
+    return bool(params) and params <= {"starting_after", "ending_before"}
+
+
 def _vobiz_flat(error: str, message: str | None = None) -> Callable[[Any], bool]:
     """The Vobiz account API's flat body {error[, message]}, exactly."""
     wanted = {"error": error} if message is None else {"error": error, "message": message}
     return lambda body: body == wanted
 
 
+def _platform_null_id(body: Any) -> bool:
+    """Bird platform's 422 E01001 for an id in the path that is the text `null`."""
+    error = body.get("error")
+    if not isinstance(error, dict) or error.get("code") != "E01001":
+        return False
+    details = error.get("details") or []
+    return bool(details) and all(
+        d.get("param") in PLATFORM_IDS and str(d.get("message", "")).startswith('value "null"')
+        for d in details
+    )
+
+
 def _problem_path(*paths: str) -> Callable[[Any], bool]:
     """The control plane's problem+json names the field by JSON pointer in `errors`."""
     return lambda body: [e.get("path") for e in body.get("errors", [])] in [[p] for p in paths]
 
+
+PLATFORM_LISTS = frozenset(
+    {
+        "listAvailableNumbers",
+        "listNumberOrders",
+        "listNumbers",
+        "listWhatsAppNumbers",
+        "listWhatsAppNumberEvents",
+        "listVoiceNumbers",
+        "listSmsSenders",
+    }
+)
+
+PLATFORM_IDS = frozenset({"number_id", "order_id", "sender_id"})
 
 BIRD_LISTS = frozenset(
     {
@@ -92,6 +127,36 @@ RULES = (
         frozenset({"listOrganizationNumbersStockItems"}),
         422,
         _bird_detail(".prefix"),
+    ),
+    Rule(
+        "Bird platform cursors are opaque and issued by the server: a malformed, expired or "
+        "foreign one is 422 E01012 InvalidCursor (https://bird.com/en-gb/docs/api/pagination/). "
+        "Real cursors reach the mock in the stateful phase.",
+        PLATFORM_LISTS,
+        422,
+        _platform_cursor,
+    ),
+    Rule(
+        "Bird platform: schemathesis' stateful phase follows a link whose value is JSON null "
+        "(a pending order's number_id: bird/_generated.py NumbersOrder, 'null until completed') "
+        "and sends the text 'null', which breaks the id's own pattern in the spec; the mock "
+        "answers 422 E01001 naming the parameter, as for any malformed id.",
+        frozenset(
+            {
+                "getNumber",
+                "updateNumber",
+                "deleteNumber",
+                "releaseAllocatedNumber",
+                "getVoiceNumber",
+                "updateVoiceNumber",
+                "getWhatsAppNumber",
+                "listWhatsAppNumberEvents",
+                "getNumberOrder",
+                "getSmsSender",
+            }
+        ),
+        422,
+        _platform_null_id,
     ),
     Rule(
         "Vobiz: the OTP code reaches the phone, not the caller; a wrong one is 400 INVALID_OTP "

@@ -47,19 +47,22 @@ class Cursors:
         self._tokens = PageTokens(secret)
 
     def position(self, scope: str, window: Window) -> tuple[str, Key] | None:
-        """("after" | "before", the sort key of the cursor's row), or None for page one."""
-        if window.starting_after is not None and window.ending_before is not None:
+        """("after" | "before", the sort key of the cursor's row), or None for page one.
+        Each cursor given must be one this query was issued (E01012); then only one may be."""
+        found = [
+            (side, self.read(scope, param, cursor))
+            for side, param, cursor in (
+                ("after", "starting_after", window.starting_after),
+                ("before", "ending_before", window.ending_before),
+            )
+            if cursor is not None
+        ]
+        if len(found) > 1:
             raise Invalid(
                 "Send starting_after or ending_before, not both",
                 {"ending_before": ["cannot be combined with starting_after"]},
             )
-        for side, param, cursor in (
-            ("after", "starting_after", window.starting_after),
-            ("before", "ending_before", window.ending_before),
-        ):
-            if cursor is not None:
-                return side, self.read(scope, param, cursor)
-        return None
+        return found[0] if found else None
 
     def read(self, scope: str, param: str, cursor: str) -> Key:
         try:
