@@ -22,7 +22,11 @@ from mockserver.resources import spec_file
 ROOT = Path(__file__).resolve().parents[2]
 FIDELITY = ROOT / "docs" / "fidelity.md"
 # provider -> (its spec, the word its sections of the ledger are named by)
-PROVIDERS = {"bird": ("bird-numbers.yaml", "Bird"), "vobiz": ("vobiz-numbers.yaml", "Vobiz")}
+PROVIDERS = {
+    "bird": ("bird-numbers.yaml", "Bird"),
+    "vobiz": ("vobiz-numbers.yaml", "Vobiz"),
+    "vobiz-account": ("vobiz-account.yaml", "Vobiz account"),
+}
 BEHAVIOUR_HEADER = ["Behaviour", "Kind", "Source, or why", "Changed by"]
 KINDS = ("documented", "observed", "invented")
 ENTRY = re.compile(r"^#### `(?P<name>[^`]+)`\s*$")

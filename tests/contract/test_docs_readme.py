@@ -40,7 +40,11 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 GENERATOR = ROOT / "docs" / "operations.py"
 REGENERATE = ".venv/bin/python docs/operations.py"
-SPECS = {"bird": "bird-numbers.yaml", "vobiz": "vobiz-numbers.yaml"}
+SPECS = {
+    "bird": "bird-numbers.yaml",
+    "vobiz": "vobiz-numbers.yaml",
+    "vobiz-account": "vobiz-account.yaml",
+}
 ROW = re.compile(r"^\| `(?P<method>[A-Z]+)` \| `(?P<path>[^`]+)` \| `(?P<op>[^`]+)` \|", re.M)
 INSTALLED = any(
     entry.name == "numbers_mock" and entry.value == "mockserver.pytest_plugin"
@@ -295,6 +299,16 @@ def expected_lifecycles() -> Iterator[tuple[str, list[str]]]:
     yield (
         "Vobiz order",
         [*enum("vobiz", "OrderStatus"), human(vobiz["orders"]["completedAfterSeconds"])],
+    )
+    release = vobiz["release"]
+    yield (
+        "Vobiz number",
+        [
+            *enum("vobiz-account", "PhoneNumber", "properties", "status"),
+            *enum("vobiz-account", "ReleaseResponse", "properties", "status"),
+            f"{release['cancellableSeconds'] // 3600} h",
+            human(release["quarantineSeconds"]),
+        ],
     )
     yield (
         "Vobiz BYON OTP",
