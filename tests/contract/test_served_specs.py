@@ -10,6 +10,7 @@ from mockserver.resources import spec_file
 
 FILES = {
     "bird": "bird-numbers.yaml",
+    "bird-platform": "bird-platform.yaml",
     "vobiz": "vobiz-numbers.yaml",
     "vobiz-account": "vobiz-account.yaml",
 }

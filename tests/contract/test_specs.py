@@ -14,6 +14,7 @@ from mockserver.control.handlers import HANDLERS as CONTROL_HANDLERS
 from mockserver.openapi.loader import HTTP_METHODS, load_spec
 from mockserver.providers.base import Surface
 from mockserver.providers.bird.handlers import HANDLERS as BIRD_HANDLERS
+from mockserver.providers.bird.platform.handlers import HANDLERS as BIRD_PLATFORM_HANDLERS
 from mockserver.providers.vobiz.handlers import (
     ACCOUNT_HANDLERS as VOBIZ_ACCOUNT_HANDLERS,
     HANDLERS as VOBIZ_HANDLERS,
@@ -22,6 +23,7 @@ from mockserver.resources import spec_file
 
 SPECS = {
     "bird": "bird-numbers.yaml",
+    "bird-platform": "bird-platform.yaml",
     "vobiz": "vobiz-numbers.yaml",
     "vobiz-account": "vobiz-account.yaml",
 }
@@ -29,6 +31,7 @@ SPECS = {
 ALL_SPECS = {**SPECS, "control": "control.yaml"}
 HANDLERS = {
     "bird": BIRD_HANDLERS,
+    "bird-platform": BIRD_PLATFORM_HANDLERS,
     "vobiz": VOBIZ_HANDLERS,
     "vobiz-account": VOBIZ_ACCOUNT_HANDLERS,
     "control": CONTROL_HANDLERS,
