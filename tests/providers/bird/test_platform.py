@@ -603,3 +603,44 @@ async def test_a_state_dump_restores_and_the_platform_continues(
     assert (await get(client, f"{ORDERS}/{placed['id']}"))["status"] == "completed"
     redacted = (await client.get("/_mock/state")).json()
     assert KEY not in str(redacted)
+
+
+async def test_a_scenario_sets_the_platforms_keys_prices_and_timings(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    platform = {
+        "wallet": "20.00",
+        "apiKeys": [KEY],
+        "setupFee": "0.50",
+        "ownershipRegistration": {"countries": ["GB"], "reviewSeconds": 60},
+        "orders": {"pendingSeconds": 30},
+        "sharedNumbers": [
+            {
+                "number": "+442079460000",
+                "countryCode": "GB",
+                "numberType": "local",
+                "capabilities": ["voice"],
+            }
+        ],
+    }
+    changes = {"bird": {"platform": platform, "adHocTenants": {"enabled": False, "wallet": "0"}}}
+    async with serve(write_scenario(tmp_path, changes), clock) as (app, client):
+        other = {"Authorization": "Bearer bk_eu1_behaviour_test_key_00000002"}
+        refused = await client.get("/v1/numbers", headers=other)
+        assert (refused.status_code, refused.json()["error"]["type"]) == (401, "auth_error")
+        [shared] = (await get(client, "/v1/numbers"))["data"]
+        assert shared["number"] == "+442079460000"
+        [item] = on_sale(app, "GB", lambda i: i.back_order_required)
+        offered = await get(client, f"/v1/numbers/available/{item.number}")
+        assert offered["pricing"]["setup_price"]["amount"] == "0.50"
+        assert offered["ownership_registration_required"] is True
+        answers = {"answers": [{"key": "business_name", "value": "Acme Ltd"}]}
+        placed = await order(client, item.number, compliance=answers)
+        clock.advance(timedelta(seconds=30))
+        done = await get(client, f"{ORDERS}/{placed['id']}")
+        assert done["status"] == "completed"
+        clock.advance(timedelta(seconds=60))
+        assert (await get(client, f"/v1/numbers/{done['number_id']}"))["status"] == "active"
+        month = item.monthly_price.as_decimal()
+        assert await balance(client) == f"{20 - 0.5 - float(month):.2f}"
+        assert app.state.mock.failures == []
