@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from mockserver.errors import Unauthenticated
@@ -40,6 +41,7 @@ class PlatformPrincipal:
         return workspace_of(self.api_key)
 
 
+@lru_cache(maxsize=4096)  # every request asks (the journal's tenant, the backend's)
 def workspace_of(api_key: str) -> str:
     """The id of the workspace an API key opens (`ws_`): stable, and without the key in it
     (it shows in the journal, faults and the control plane)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mockserver.errors import NotFound
@@ -45,7 +46,9 @@ def capabilities(item: StockItem) -> list[str]:
     return _capabilities(item.features)
 
 
+@lru_cache(maxsize=256)
 def _capabilities(features: frozenset[str]) -> list[str]:
+    """Computed once per distinct feature set (a handful) and shared: never mutate it."""
     return [
         name
         for name in CAPABILITIES

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from mockserver.domain.money import Money
@@ -48,8 +49,21 @@ def decimal(amount: Money) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places)):f}"
 
 
+# Rendered once per distinct value (a handful of prices) and shared by every response
+# that shows them: available-number pages are the hot path. Never mutate the result.
+@lru_cache(maxsize=1024)
 def money(amount: Money) -> dict[str, str]:
     return {"amount": decimal(amount), "currency_code": amount.currency}
+
+
+@lru_cache(maxsize=1024)
+def _offer(setup: Money, recurring: Money) -> dict[str, Any]:
+    return {
+        "setup_price": money(setup),
+        "recurring_price": money(recurring),
+        "recurring_period": MONTH,
+        "intervals_per_charge": 1,
+    }
 
 
 def page(items: list[dict[str, Any]], found: CursorPage[Any]) -> dict[str, Any]:
@@ -74,12 +88,7 @@ def available_number(item: StockItem, config: PlatformConfig) -> dict[str, Any]:
         "number_type": number_type(item),
         "capabilities": capabilities(item),
         "ownership_registration_required": item.country in config.ownership_countries,
-        "pricing": {
-            "setup_price": money(config.setup_fee),
-            "recurring_price": money(item.monthly_price),
-            "recurring_period": MONTH,
-            "intervals_per_charge": 1,
-        },
+        "pricing": _offer(config.setup_fee, item.monthly_price),
     }
 
 
