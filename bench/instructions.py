@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--validator", default="compiled")
     args = parser.parse_args()
-    for load in ("get", "post"):
+    for load in ("get", "post", "platform-get", "platform-post"):
         few, many = (instructions(load, n, args.validator) for n in (FEW, MANY))
         per_request = (many - few) / (MANY - FEW)
         print(f"{args.validator} {load.upper()}: {per_request:,.0f} instructions per request")
