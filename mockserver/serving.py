@@ -57,6 +57,8 @@ MAX_TARGET = 1 << 20
 REQUEST_LINE_OVERHEAD = 32
 # How long a refused connection is drained before it closes (see HttpProtocol._linger).
 LINGER_SECONDS = 2.0
+# What the parser is fed at a time (see HttpProtocol.data_received): 128 calls a MiB.
+FEED_SLICE = 8 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,9 @@ class HttpProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+        # A refusal's cycle refers back here (through _Lingering): left to the cyclic
+        # collector, which keep_gc_pauses_short may have frozen it from, it would stay.
+        self.cycle = None  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -136,14 +141,14 @@ class HttpProtocol(HttpToolsProtocol):
             self._arm(self.limits.header_timeout, self._head_timed_out)
         rest = memoryview(data)
         while rest and self._reading():
+            # Never more than the head may still take: the parser gathers a header field
+            # whole before calling back, so what it is fed is what it holds. And in slices:
+            # a request that ends inside one leaves the rest of it to the next request's
+            # head uncounted, so a pipelined head passes the limit by at most FEED_SLICE.
+            size = min(self._head_room(), FEED_SLICE) if self._in_head else FEED_SLICE
+            piece, rest = rest[:size], rest[size:]
             if self._in_head:
-                # Never more than the head may still take: the parser gathers a header
-                # field whole before calling back, so what it is fed is what it holds.
-                room = self._head_room()
-                piece, rest = rest[:room], rest[room:]
                 self._head_bytes += len(piece)
-            else:
-                piece, rest = rest, rest[len(rest) :]
             super().data_received(piece)  # type: ignore[arg-type]  # httptools takes any buffer
             if self._in_head and self._reading():
                 if len(self.url) > MAX_TARGET:
@@ -201,8 +206,8 @@ class HttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._disarm()  # the drain deadline of a body the app left unread, if any
         self._in_head = True
-        # Bytes of a next (pipelined) request in the rest of this piece are not counted:
-        # its head may pass the limit by what one read brings, never without bound.
+        # Bytes of a next (pipelined) request in the rest of this slice are not counted:
+        # its head may pass the limit by FEED_SLICE at most.
         self._head_bytes = 0
         answered_early = self.cycle is not None and self.cycle.response_complete
         if answered_early and not self.pipeline and not self.parser.should_upgrade():
@@ -215,13 +220,13 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # starts a pipelined request, or the keep-alive timer
-        if self._refused or self.transport.is_closing() or self._in_flight():
+        if self.transport.is_closing() or self._in_flight():
             return
-        if self._pending is not None:
+        if self._pending is not None:  # refused while the request before it ran
             error, self._pending = self._pending, None
             self._unset_keepalive_if_required()
             self._answer(error)
-        elif not self._in_head:
+        elif not self._in_head and not self._refused:
             # Answered before its body was all there (a 401, a 413): the rest must come
             # within the body timeout, or the connection is closed, not held.
             self._arm(self.limits.body_timeout, self._close)

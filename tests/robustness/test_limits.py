@@ -225,6 +225,40 @@ def test_a_header_that_never_ends_is_answered_at_the_limit_not_at_its_end(
         assert answer.startswith(b"HTTP/1.1 431"), f"no 431 after {sent} bytes"
 
 
+def answers_until_closed(sock: socket.socket) -> list[int]:
+    """The statuses of every answer the server sends before it closes the connection."""
+    sock.settimeout(GUARD)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    statuses = []
+    while data:
+        fields, _, rest = data.partition(b"\r\n\r\n")
+        lines = fields.decode("latin-1").split("\r\n")
+        length = next(int(x.split(":")[1]) for x in lines if x.lower().startswith("content-length"))
+        statuses.append(int(lines[0].split()[1]))
+        data = rest[length:]
+    return statuses
+
+
+def test_a_refusal_behind_a_request_in_flight_is_answered_after_it() -> None:
+    """Pipelined: a request held by a fault's latency, then one with too large a header
+    (past the limit by more than the 8 KiB a pipelined head may take beyond it). The second
+    is refused while the first runs; its 431 follows the first's answer."""
+    app = create_app(Settings(seed=24))
+    with serve(app) as base_url, httpx.Client(base_url=base_url, timeout=GUARD) as client:
+        fault = {
+            "operationId": "listOrganizationNumbersStockItems",
+            "latencyMs": {"min": 300, "max": 300},
+        }
+        assert client.post("/_mock/faults", json=fault).status_code == 201
+        with connect(base_url) as sock:
+            first = head_of("GET", f"{STOCK}?limit=1", BIRD, "")
+            second = head_of("GET", "/_mock/health", {}, "X-Pad: " + "a" * (80 * KIB), "")
+            sock.sendall(first + second)
+            assert answers_until_closed(sock) == [200, 431]
+
+
 def rss_kib(pid: int) -> dict[str, int]:
     fields = (line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
     return {k: int(v.split()[0]) for k, v in fields if k in ("VmRSS", "VmHWM")}
