@@ -47,6 +47,7 @@ class Provider:
 
 PROVIDERS = (
     Provider("Bird Numbers API", "bird-numbers.yaml", "https://api.bird.com"),
+    Provider("Bird platform numbers API", "bird-platform.yaml", "https://eu1.platform.bird.com"),
     Provider("Vobiz WhatsApp numbers API", "vobiz-numbers.yaml", "https://api.vobiz.ai"),
     Provider("Vobiz account and phone-number API", "vobiz-account.yaml", "https://api.vobiz.ai"),
 )

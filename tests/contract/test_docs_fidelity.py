@@ -24,6 +24,7 @@ FIDELITY = ROOT / "docs" / "fidelity.md"
 # provider -> (its spec, the word its sections of the ledger are named by)
 PROVIDERS = {
     "bird": ("bird-numbers.yaml", "Bird"),
+    "bird-platform": ("bird-platform.yaml", "Bird platform"),
     "vobiz": ("vobiz-numbers.yaml", "Vobiz"),
     "vobiz-account": ("vobiz-account.yaml", "Vobiz account"),
 }

@@ -42,6 +42,7 @@ GENERATOR = ROOT / "docs" / "operations.py"
 REGENERATE = ".venv/bin/python docs/operations.py"
 SPECS = {
     "bird": "bird-numbers.yaml",
+    "bird-platform": "bird-platform.yaml",
     "vobiz": "vobiz-numbers.yaml",
     "vobiz-account": "vobiz-account.yaml",
 }
@@ -294,6 +295,31 @@ def expected_lifecycles() -> Iterator[tuple[str, list[str]]]:
             # `none` and `inactive` are documented statuses the mock never gives (fidelity.md).
             *(s for s in enum("bird", "AccountingSubscriptionStatus") if s not in IDLE),
             f"{subs['periodDays']}-day",
+        ],
+    )
+    platform = bird["platform"]
+    yield (
+        "Bird platform order",
+        [*enum("bird-platform", "NumbersOrderStatus"), human(platform["orders"]["pendingSeconds"])],
+    )
+    yield (
+        "Bird platform number",
+        [
+            *enum("bird-platform", "NumberStatus"),
+            *("needs_input", "under_review", "approval_pending", "approved"),
+            human(platform["ownershipRegistration"]["reviewSeconds"] / 2),
+        ],
+    )
+    whatsapp_times = platform["whatsApp"]
+    yield (
+        "Bird platform WhatsApp",
+        [
+            # The first five of the spec's statuses, and `deleted`: the mock gives no others.
+            *enum("bird-platform", "WhatsAppNumberStatus")[:5],
+            "deleted",
+            *(human(whatsapp_times[k]) for k in ("preparingSeconds", "signupSeconds")),
+            human(whatsapp_times["connectingSeconds"]),
+            f"{whatsapp_times['signupValidDays']} days",
         ],
     )
     yield (
