@@ -34,6 +34,17 @@ a shared sidecar:
 - Control-plane reads: the whole journal, wallets, health, clock, rules, faults, the OTP
   oracle. The documented Bird rate-limit profile is installed (unscoped) at the start.
 
+Hostile traffic beside it (issue 14; `--hostile-workers 0 --slowloris 0` for none), over
+raw sockets, each expecting the limit's answer (README, "Limits"): `--slowloris`
+connections at all times that send part of a request line and headers, nothing at all, or
+a body shorter than its Content-Length, and wait (408 after the header or body timeout, or
+closed); and `--hostile-workers` that send, one after the other, header fields of 100 KB
+to 20 MB (431), a target over 1 MiB (414), 0.9 MB query strings (valid, 200; or 70,000
+`features=` values, 422), bodies of 100,000 invalid ids or 60,000 unknown properties (422)
+and over 1 MiB (413). A probe process pings /_mock/health every 0.1 s on a connection of
+its own: its slowest answer bounds the longest the server's event loop was held (from
+above: requests queued ahead of it count too).
+
 Time. The server runs with `--clock manual` and the soak moves it: with the wall clock a
 reservation (TTL 900 s) could not expire once in a 600 s run and an OTP (TTL 600 s) barely
 once. A ticker advances the mock's clock `--clock-rate` seconds per wall second (default
@@ -43,7 +54,8 @@ subscriptions end and their numbers deprovision, OTP locks end); tests also adva
 clock themselves as CI tests do (`numbers_mock.advance(31)`). So expiry happens thousands
 of times per run.
 
-Measured: the server's VmRSS (/proc/<pid>/status) every `--sample-every` seconds, with the
+Measured: the server's VmRSS (/proc/<pid>/status) and open file descriptors every
+`--sample-every` seconds, with the
 size and the counts of GET /_mock/state (tenants, credentials, reservations and how many
 of them lapsed yet are still held, OTP verifications and sent codes, claims, schedules,
 ledgers), the fault list and the journal's length. Flat means the end is within
@@ -59,6 +71,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import http.client
 import json
 import os
 import platform
@@ -147,6 +160,8 @@ class Soak:
         self.bird_429 = {429} if args.rate_limits else set()
         self.byon_pool: list[str] = []
         self.acme_to_cancel: list[str] = []  # numbers bought on the scenario's workspace
+        self.probes: list[float] = []  # seconds each health probe waited
+        self.probe_max = 0.0  # the slowest since the last sample
 
     def running(self) -> bool:
         return time.monotonic() < self.deadline
@@ -164,15 +179,18 @@ class Soak:
         except httpx.HTTPError as error:
             self.stats.transport_errors[f"{op}: {type(error).__name__}"] += 1
             return None
-        status = response.status_code
+        what = f"{method} {url} {kwargs.get('params') or ''}"
+        self.record(op, what, response.status_code, expect, response.text[:300])
+        return response
+
+    def record(
+        self, op: str, what: str, status: int, expect: Iterable[int], detail: str = ""
+    ) -> None:
         self.stats.statuses[op][status] += 1
         if status not in set(expect):
             self.stats.unexpected[op][status] += 1
             if len(self.stats.examples[op]) < 3:
-                self.stats.examples[op].append(
-                    f"{method} {url} {kwargs.get('params') or ''} -> {status} {response.text[:300]}"
-                )
-        return response
+                self.stats.examples[op].append(f"{what} -> {status} {detail}")
 
     # control-plane helpers --------------------------------------------------------------
 
@@ -647,6 +665,173 @@ async def control_reads(s: Soak, rng: random.Random) -> None:
     await s.latest_code(s.byon_number(rng), ACME_AUTH)
 
 
+# --- hostile traffic (issue 14) ----------------------------------------------------------------
+
+HOSTILE_KEY = "AccessKey soak_hostile_key_00000000"  # an ad-hoc Bird tenant of its own
+HOSTILE_WS = "00000000-0000-4000-8000-000000000001"
+STOCK = f"/organizations/{ACME_ORG}/numbers-stock-items"
+BUY = f"/workspaces/{HOSTILE_WS}/numbers-long-code"
+CLOSED = 0  # the "status" of a connection the server closed without an answer
+
+
+def raw_request(method: str, target: str, body: bytes = b"", extra: str = "") -> bytes:
+    head = f"{method} {target} HTTP/1.1\r\nHost: soak\r\nAuthorization: {HOSTILE_KEY}\r\n{extra}"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+async def read_status(reader: asyncio.StreamReader) -> int:
+    """The status of the answer (its body read and dropped), or CLOSED."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return CLOSED
+    lines = head.decode("latin-1").split("\r\n")
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                await reader.readexactly(int(value))
+    return int(lines[0].split()[1])
+
+
+async def raw(
+    s: Soak, op: str, expect: set[int], first: bytes, rest: bytes = b"", chunk: int = 1 << 16
+) -> None:
+    """Send `first`, then `rest` in chunks while the answer may already come (a refusal
+    arrives before the end of a huge request); record the answer's status."""
+    host, _, port = s.args.base.removeprefix("http://").rpartition(":")
+    try:
+        reader, writer = await asyncio.open_connection(host, int(port))
+    except OSError as error:
+        s.stats.transport_errors[f"{op}: {type(error).__name__}"] += 1
+        return
+    answer = asyncio.create_task(read_status(reader))
+    try:
+        writer.write(first)
+        for start in range(0, len(rest), chunk):
+            if answer.done():
+                break
+            writer.write(rest[start : start + chunk])
+            await writer.drain()
+        status = await answer
+    except ConnectionError:
+        status = await answer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+    s.record(op, "RAW", status, expect)
+
+
+def padded_query(query: str, size: int) -> str:
+    pads = "".join(f"&p{i}=v" for i in range((size - len(query)) // 9))
+    return query + pads
+
+
+HUGE_QUERY = padded_query("countryCodes=US&limit=1", 900_000)
+CROWDED_QUERY = "countryCodes=US&" + "&".join(["features=sms"] * 70_000)
+INVALID_IDS = json.dumps({"numberStockItemIds": ["x"] * 100_000}).encode()
+UNKNOWN_KEYS = json.dumps({f"k{i}": 1 for i in range(60_000)}).encode()
+OVERSIZED = b'{"numberStockItemIds": ["' + b"x" * (1 << 20) + b'"]}'
+
+
+async def hostile_request(s: Soak, rng: random.Random) -> None:
+    """One request a careless or hostile client sends (the mock's limits answer it)."""
+    limited = {429} if s.args.rate_limits else set()
+    kind = rng.choice(("header", "target", "query", "crowded", "ids", "keys", "oversized"))
+    if kind == "header":
+        size = int(10 ** rng.uniform(5, 7.3))  # 100 KB to 20 MB
+        first = raw_request("GET", f"{STOCK}?limit=1", extra="X-Huge: ")[:-2]
+        await raw(s, "hostile.huge-header", {431}, first, b"a" * size + b"\r\n\r\n")
+    elif kind == "target":
+        target = f"{STOCK}?q=" + "a" * ((1 << 20) + 10)
+        await raw(s, "hostile.target-over-1MiB", {414}, raw_request("GET", target))
+    elif kind == "query":
+        request = raw_request("GET", f"{STOCK}?{HUGE_QUERY}")
+        await raw(s, "hostile.query-0.9MB", {200} | limited, request)
+    elif kind == "crowded":
+        request = raw_request("GET", f"{STOCK}?{CROWDED_QUERY}")
+        await raw(s, "hostile.70000-features", {422} | limited, request)
+    elif kind == "ids":
+        await raw(s, "hostile.100000-ids", {422}, raw_request("POST", BUY, INVALID_IDS))
+    elif kind == "keys":
+        await raw(s, "hostile.60000-properties", {422}, raw_request("POST", BUY, UNKNOWN_KEYS))
+    else:
+        await raw(s, "hostile.body-over-1MiB", {413}, raw_request("POST", BUY, OVERSIZED))
+
+
+async def hostile_worker(s: Soak, index: int) -> None:
+    rng = random.Random(s.args.seed * 1000 + 500 + index)
+    while s.running():
+        await hostile_request(s, rng)
+        s.stats.tests["hostile request"] += 1
+        await asyncio.sleep(rng.uniform(0, 2 * s.args.hostile_think))
+
+
+async def slow_client(s: Soak, rng: random.Random) -> None:
+    """One connection that stops sending: after part of its headers (408), before sending
+    anything (closed), or short of its Content-Length (408)."""
+    kind = rng.choice(("partial-headers", "silent", "short-body"))
+    if kind == "partial-headers":
+        first = raw_request("GET", f"{STOCK}?limit=1", extra="X-Slow: ")[:-2]
+        await raw(s, "slowloris.partial-headers", {408}, first)
+    elif kind == "silent":
+        await raw(s, "slowloris.silent", {CLOSED}, b"")
+    else:
+        request = raw_request("POST", BUY, b'{"numberStockItemIds": ["x"]}' + b" " * 70)
+        await raw(s, "slowloris.short-body", {408}, request[:-70])
+
+
+async def slowloris(s: Soak) -> None:
+    """`--slowloris` slow connections open at all times, each replaced when it ends."""
+    rng = random.Random(s.args.seed * 1000 + 900)
+
+    async def keep_one() -> None:
+        while s.running():
+            await slow_client(s, rng)
+            s.stats.tests["slow connection"] += 1
+
+    await asyncio.gather(*(keep_one() for _ in range(s.args.slowloris)))
+
+
+async def probe(s: Soak) -> None:
+    """How long the server kept a GET /_mock/health waiting, every 0.1 s: from a process of
+    its own (`--probe`), so that this one's busy event loop does not count."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--probe", s.args.base, stdout=asyncio.subprocess.PIPE
+    )
+    assert child.stdout is not None
+    try:
+        while s.running():
+            line = await child.stdout.readline()
+            if not line:
+                break
+            waited = float(line)
+            s.probes.append(waited)
+            s.probe_max = max(s.probe_max, waited)
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+def run_probe(base: str) -> None:
+    """`--probe URL`: print the seconds each health check waited, one a line, every 0.1 s,
+    over one keep-alive connection (until stopped)."""
+    host, _, port = base.removeprefix("http://").rpartition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    while True:
+        started = time.perf_counter()
+        try:
+            connection.request("GET", "/_mock/health")
+            connection.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            connection.close()  # reconnects on the next request
+        print(f"{time.perf_counter() - started:.6f}", flush=True)
+        time.sleep(0.1)
+
+
 TESTS: list[tuple[str, Callable[[Soak, random.Random], Awaitable[None]], int]] = [
     ("bird (fresh tenant)", bird_test, 3),
     ("vobiz (fresh tenant)", vobiz_test, 3),
@@ -708,6 +893,10 @@ def rss_kib(pid: int) -> dict[str, int]:
     return found
 
 
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of the process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -716,6 +905,11 @@ def cpu_seconds(pid: int) -> float:
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _values(listed: Any) -> list[Any]:
+    """A dump's collection as a list: dump format 2 keys some by id (reservations, claims)."""
+    return list(listed.values()) if isinstance(listed, dict) else list(listed)
 
 
 def state_counts(dump: Mapping[str, Any]) -> dict[str, int]:
@@ -736,7 +930,8 @@ def state_counts(dump: Mapping[str, Any]) -> dict[str, int]:
         assert expires is not None
         return locked <= now if locked is not None else expires <= now
 
-    claims_until = [_time(c["until"]) for c in vobiz["claims"]]
+    claims_until = [_time(c["until"]) for c in _values(vobiz["claims"])]
+    reservations = _values(bird["reservations"])
     sent = vobiz["sentCodes"]
     return {
         "bird.credentials": len(bird["credentials"]),
@@ -748,13 +943,13 @@ def state_counts(dump: Mapping[str, Any]) -> dict[str, int]:
         "bird.workspaces": len(workspaces),
         "bird.numbers": sum(len(w["numbers"]) for w in workspaces),
         "bird.ledger entries": sum(len(w["wallet"]["entries"]) for w in workspaces),
-        "bird.reservations": len(bird["reservations"]),
+        "bird.reservations": len(reservations),
         "bird.reservations lapsed, still held": sum(
-            1 for r in bird["reservations"] if (_time(r["expiresAt"]) or now) <= now
+            1 for r in reservations if (_time(r["expiresAt"]) or now) <= now
         ),
         "bird.schedule": len(bird["schedule"]["pending"]),
         "bird.rules": len(bird["rules"]),
-        "bird.stock taken": len(bird["stock"]["unavailable"]),
+        "bird.stock taken": len(bird["inventory"]["unavailable"]),
         "vobiz.accounts": len(accounts),
         "vobiz.tokens": len(vobiz["tokens"]) + len(vobiz["bearers"]),
         "vobiz.orders": sum(len(a["orders"]) for a in accounts),
@@ -772,7 +967,7 @@ def state_counts(dump: Mapping[str, Any]) -> dict[str, int]:
         "vobiz.sent codes": sum(len(codes) for codes in sent.values()),
         "vobiz.schedule": len(vobiz["schedule"]["pending"]),
         "vobiz.rules": len(vobiz["rules"]),
-        "vobiz.stock taken": len(vobiz["stock"]["unavailable"]),
+        "vobiz.stock taken": len(vobiz["inventory"]["unavailable"]),
     }
 
 
@@ -824,8 +1019,12 @@ class Sampler:
             "rss_mib": round(memory["VmRSS"] / 1024, 2),
             "hwm_mib": round(memory["VmHWM"] / 1024, 2),
             "cpu_s": round(cpu_seconds(self.pid), 2),
+            "fds": open_fds(self.pid),
             "requests": self.s.stats.requests(),
+            # The slowest health probe since the last sample (the longest stall, about).
+            "probe_max_ms": round(self.s.probe_max * 1000, 1),
         }
+        self.s.probe_max = 0.0
         r = await self.s.http.get("/_mock/state")
         if r.status_code == 200:
             row["state_bytes"] = len(r.content)
@@ -866,7 +1065,8 @@ class Sampler:
             print(
                 f"  t={row['t']:6.1f}s  RSS {row['rss_mib']:7.2f} MiB"
                 f"  requests {row['requests']:7d}"
-                f"  state {row.get('state_bytes', 0) / 1024:8.1f} KiB {label}",
+                f"  state {row.get('state_bytes', 0) / 1024:8.1f} KiB"
+                f"  fds {row['fds']:4d}  slowest probe {row['probe_max_ms']:7.1f} ms {label}",
                 flush=True,
             )
             next_at += self.s.args.sample_every
@@ -923,6 +1123,8 @@ async def drive(s: Soak, sampler: Sampler) -> None:
     s.deadline = s.started + s.args.duration
     tasks = [asyncio.create_task(worker(s, k)) for k in range(s.args.workers)]
     tasks += [asyncio.create_task(ticker(s)), asyncio.create_task(suite_resets(s))]
+    tasks += [asyncio.create_task(hostile_worker(s, k)) for k in range(s.args.hostile_workers)]
+    tasks += [asyncio.create_task(slowloris(s)), asyncio.create_task(probe(s))]
     await sampler.run()
     await asyncio.gather(*tasks)
     await sampler.sample("end")
@@ -971,13 +1173,15 @@ async def run_inprocess(args: argparse.Namespace) -> tuple[Soak, Sampler]:
     import uvicorn
 
     from mockserver import Settings, create_app
+    from mockserver.serving import uvicorn_config
 
     tracemalloc.start(args.frames)
     app = create_app(Settings(host="127.0.0.1", port=0, clock="manual", log_level="warning"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     args.base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    config = uvicorn.Config(
+    # The mock's own HTTP protocol and limits, as `mockserver` serves it.
+    config = uvicorn_config(
         app, log_config=None, log_level="warning", access_log=False, lifespan="off"
     )
     server = uvicorn.Server(config)
@@ -1068,6 +1272,16 @@ def report(args: argparse.Namespace, s: Soak, sampler: Sampler) -> dict[str, Any
     print(f"requests: {total:,} in {args.duration:.0f} s ({total / args.duration:.0f}/s): {mix}")
     busy = (end["cpu_s"] - idle["cpu_s"]) / args.duration * 100
     print(f"server CPU: {busy:.0f} % of one core over the run")
+    probes = sorted(s.probes)
+    stall = max((x["probe_max_ms"] for x in samples), default=0.0)
+    if probes:
+        p99 = probes[int(len(probes) * 0.99)] * 1000
+        print(
+            f"health probe ({len(probes):,}): median {median(probes) * 1000:.1f} ms, "
+            f"p99 {p99:.1f} ms, slowest {stall:.1f} ms (the longest stall, about)"
+        )
+    fds = [x["fds"] for x in samples]
+    print(f"open fds: idle {fds[0]}, max {max(fds)}, end {fds[-1]}")
     print("tests: " + ", ".join(f"{k} {v:,}" for k, v in stats.tests.items()))
     print()
     print("| operation | requests | statuses |")
@@ -1127,6 +1341,8 @@ def report(args: argparse.Namespace, s: Soak, sampler: Sampler) -> dict[str, Any
             "flat": flat,
         },
         "requests": total,
+        "slowest_probe_ms": stall,
+        "open_fds": {"idle": fds[0], "max": max(fds), "end": fds[-1]},
         "status_classes": dict(classes),
         "statuses": {op: dict(c) for op, c in stats.statuses.items()},
         "unexpected": unexpected,
@@ -1228,6 +1444,24 @@ def parse_args() -> argparse.Namespace:
         action="store_false",
         help="do not install the bird-documented-rate-limits profile",
     )
+    parser.add_argument(
+        "--hostile-workers",
+        type=int,
+        default=1,
+        help="workers sending huge headers, targets, queries and bodies (1; 0: none)",
+    )
+    parser.add_argument(
+        "--hostile-think",
+        type=float,
+        default=0.5,
+        help="mean pause between hostile requests, s (0.5)",
+    )
+    parser.add_argument(
+        "--slowloris",
+        type=int,
+        default=50,
+        help="connections sending part of a request, then nothing, at all times (50; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="the soak's own randomness (1)")
     parser.add_argument(
         "--inprocess",
@@ -1243,6 +1477,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--probe"]:
+        run_probe(sys.argv[2])
+        return 0
     args = parse_args()
     runner = run_inprocess if args.inprocess else run_external
     s, sampler = asyncio.run(runner(args))
