@@ -18,6 +18,7 @@ from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.openapi.compiled import CompiledValidator
 from mockserver.openapi.edge import Edge, Site
+from mockserver.openapi.limits import EdgeLimits
 from mockserver.openapi.loader import Spec, load_spec
 from mockserver.openapi.routing import Router
 from mockserver.openapi.validation import SpecValidator
@@ -77,6 +78,7 @@ def create_app(
         failures=state.failures,
         journal=state.journal,
         faults=state.faults,
+        limits=EdgeLimits.of(settings),
     )
     app = Starlette(middleware=[edge])
     app.state.mock = state

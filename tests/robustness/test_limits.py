@@ -30,8 +30,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from mockserver import Settings, create_app
+from mockserver import ManualClock, Settings, create_app
 from mockserver.serving import uvicorn_config
+from tests.conftest import START
 from tests.support.credentials import (
     AVAILABILITY,
     BIRD,
@@ -651,3 +652,25 @@ def test_head_where_there_is_no_get_is_405(live: tuple[Starlette, str]) -> None:
         raw = read_answer(sock, head=True)
     assert raw.status == 405
     assert raw.headers["allow"] == "POST"
+
+
+async def test_the_edge_limits_are_the_apps_settings() -> None:
+    """--max-query-values, --max-body-items and --journal-excerpt-chars reach the edge
+    (create_app hands it EdgeLimits.of(settings)), not only their defaults."""
+    settings = Settings(max_query_values=3, max_body_items=2, journal_excerpt_chars=40)
+    app = create_app(settings, clock=ManualClock(START))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        params = [("countryCodes", "US")] + [("features", "sms-inbound")] * 4
+        crowded = await client.get(STOCK, params=params, headers=BIRD)
+        three = await client.get(STOCK, params=params[:4], headers=BIRD)
+        body = {"numberStockItemIds": [f"00000000-0000-4000-8000-00000000000{i}" for i in range(3)]}
+        too_many = await client.post(LONG_CODES, json=body, headers=BIRD)
+        [entry, *_] = (await client.get("/_mock/journal")).json()["entries"]
+    assert crowded.status_code == 422
+    assert "at most 3 values" in crowded.text
+    assert three.status_code == 200
+    assert too_many.status_code == 422
+    assert "at most 2" in too_many.text
+    assert entry["truncated"] is True
+    assert len(entry["path"]) + len(entry.get("query", "")) <= 2 * 40 + 2
