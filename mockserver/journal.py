@@ -10,9 +10,12 @@ not change it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+
+# Whether an entry (its recorded tenant and the principal it was made by) is a tenant's.
+TenantFilter = Callable[[str | None, object], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,9 @@ class Entry:
     duration_ms: float  # wall-clock time spent serving it
     fault: str | None = None  # the fault that changed the answer
     truncated: bool = False  # the path or query is an excerpt (see `excerpt`)
+    # Who made it, as authenticated (never rendered): which tenant a filter names exactly
+    # is for the provider to say (Provider.journal_filter), whatever the recorded tenant.
+    principal: object = field(default=None, compare=False, repr=False)
 
 
 def excerpt(text: str, limit: int) -> tuple[str, bool]:
@@ -46,16 +52,25 @@ class Query:
     tenant: str | None = None
     status: int | None = None
     request_id: str | None = None
+    # How each provider tells its entries of `tenant` (by provider name); the others are
+    # matched on the recorded tenant.
+    tenant_filters: Mapping[str, TenantFilter] = field(default_factory=dict)
 
     def matches(self, entry: Entry) -> bool:
         return (
             (self.path is None or entry.path.startswith(self.path))
             and (self.method is None or entry.method == self.method)
             and (self.provider is None or entry.provider == self.provider)
-            and (self.tenant is None or entry.tenant == self.tenant)
+            and (self.tenant is None or self._tenant_of(entry))
             and (self.status is None or entry.status == self.status)
             and (self.request_id is None or entry.request_id == self.request_id)
         )
+
+    def _tenant_of(self, entry: Entry) -> bool:
+        exact = self.tenant_filters.get(entry.provider)
+        if exact is None:
+            return entry.tenant == self.tenant
+        return exact(entry.tenant, entry.principal)
 
 
 class Journal:

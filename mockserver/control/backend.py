@@ -9,7 +9,7 @@ names one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -109,10 +109,13 @@ class ControlBackend:
         self.mock.journal.clear()
 
     def reset_tenant(self, provider: str, tenant: str) -> None:
-        if not self.provider(provider).reset_tenant(tenant):
+        """Reset the one tenant `tenant` names, and drop the faults scoped to it (under any
+        name the edge records it by: an access key's workspaces, say)."""
+        names = self.provider(provider).reset_tenant(tenant)
+        if not names:
             raise _no_tenant(provider, tenant)
         for fault in self.mock.faults.all():
-            if fault.provider in (None, provider) and fault.tenant == tenant:
+            if fault.provider in (None, provider) and fault.tenant in names | {tenant}:
                 self.mock.faults.remove(fault.id)
 
     # --- wallets ---------------------------------------------------------------------
@@ -254,6 +257,12 @@ class ControlBackend:
     # --- journal ---------------------------------------------------------------------
 
     def journal(self, query: Query, limit: int) -> list[Entry]:
+        """The newest entries matching `query`; a `tenant` names exactly one tenant of each
+        provider (asked of the provider: a Bird workspace id two tenants use is refused)."""
+        if query.tenant is not None:
+            chosen = [p for p in self.mock.providers if query.provider in (None, p.name)]
+            filters = {p.name: p.journal_filter(query.tenant) for p in chosen}
+            query = replace(query, tenant_filters=filters)
         return self.mock.journal.newest_first(query, limit)
 
 

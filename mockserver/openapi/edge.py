@@ -171,6 +171,7 @@ class Edge:
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 fault=exchange.fault,
                 truncated=path_cut or len(raw_query) > most,
+                principal=exchange.principal,
             )
         )
 
@@ -197,6 +198,7 @@ class Edge:
             else site.surface.authenticate(headers)
         )
         exchange.tenant = site.surface.tenant_of(principal, path_params)
+        exchange.principal = principal
         if self.faults and site.surface.journaled:
             await self._fault(exchange, operation.operation_id)
         limit = self.max_body_bytes if site.surface.journaled else CONTROL_BODY_LIMIT
@@ -288,7 +290,7 @@ def _takes_body(exchange: _Exchange) -> bool:
 class _Exchange:
     """One request's progress through the edge."""
 
-    __slots__ = ("fault", "incoming", "request_id", "scope", "site", "tenant")
+    __slots__ = ("fault", "incoming", "principal", "request_id", "scope", "site", "tenant")
 
     def __init__(self, site: Site, scope: Scope, request_id: str) -> None:
         self.site = site
@@ -296,6 +298,7 @@ class _Exchange:
         self.request_id = request_id
         self.incoming: Incoming | None = None
         self.tenant: str | None = None
+        self.principal: object = None  # who it speaks for, once authenticated
         self.fault: str | None = None  # the id of the fault that changed the answer
 
 

@@ -115,13 +115,20 @@ class Provider(ABC):
         """Everything back to the scenario as seeded (stock, tenants, rules)."""
 
     @abstractmethod
-    def reset_tenant(self, tenant: str) -> bool:
+    def reset_tenant(self, tenant: str) -> set[str]:
         """One tenant back to the scenario as seeded (an ad-hoc one forgotten); the others
-        untouched. False when there is no such tenant."""
+        untouched. Returns the names the edge records that tenant under (`Surface.tenant_of`:
+        its faults go with it); empty when there is no such tenant."""
 
     @abstractmethod
     def wallets(self) -> list[TenantWallet]:
         """Every tenant's wallets."""
+
+    def journal_filter(self, tenant: str) -> Callable[[str | None, object], bool]:
+        """Which journal entries are the named tenant's, from the tenant each recorded and
+        the principal that made it. By default: those recorded under that name; a
+        provider whose tenants share names (Bird's ad-hoc workspace ids) tells them apart."""
+        return lambda recorded, principal: recorded == tenant
 
     def otp_codes(self, phone_number: str) -> list[OtpCode]:
         """The codes sent to a number, newest first (a provider that sends none: none)."""

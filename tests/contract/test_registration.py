@@ -186,10 +186,10 @@ class AcmeProvider(Provider):
     def reset(self) -> None:
         self.backend.state = AcmeState()
 
-    def reset_tenant(self, tenant: str) -> bool:
+    def reset_tenant(self, tenant: str) -> set[str]:
         self.backend.state.rules.drop_scope(tenant)
         self.backend.state.schedule.discard(lambda due: due.account == tenant)
-        return self.backend.state.accounts.pop(tenant, None) is not None
+        return {tenant} if self.backend.state.accounts.pop(tenant, None) is not None else set()
 
     def wallets(self) -> list[TenantWallet]:
         accounts = self.backend.state.accounts.values()

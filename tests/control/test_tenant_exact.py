@@ -55,3 +55,28 @@ async def test_a_shared_workspace_id_is_refused_and_an_access_key_is_exact(
     again = await client.post("/_mock/reset", json=ambiguous)
     assert again.status_code == 200
     assert (await client.get(numbers, headers=BOB)).json()["results"] == []
+
+
+async def test_a_journal_filter_and_a_reset_of_faults_name_exactly_one_tenant(
+    client: httpx.AsyncClient,
+) -> None:
+    await buy(client, ALICE)
+    await buy(client, BOB)
+    ambiguous = await client.get("/_mock/journal", params={"provider": "bird", "tenant": SHARED})
+    assert (ambiguous.status_code, ambiguous.json()["code"]) == (409, "ambiguous-tenant")
+    alices = await client.get("/_mock/journal", params={"provider": "bird", "tenant": ALICE_KEY})
+    entries = alices.json()["entries"]
+    # Alice's search (recorded under her organization) and her buy, none of bob's.
+    assert [e["operationId"] for e in entries] == [
+        "createWorkspaceLongCodeNumbers",
+        "listOrganizationNumbersStockItems",
+    ]
+    # A fault scoped to her workspace id goes with her reset by key.
+    fault = {"provider": "bird", "tenant": SHARED, "status": 503}
+    assert (await client.post("/_mock/faults", json=fault)).status_code == 201
+    reset = await client.post("/_mock/reset", json={"provider": "bird", "tenant": ALICE_KEY})
+    assert reset.status_code == 200
+    assert (await client.get("/_mock/faults")).json()["faults"] == []
+    # Once she is forgotten, her key still finds her requests in the journal.
+    after = await client.get("/_mock/journal", params={"provider": "bird", "tenant": ALICE_KEY})
+    assert len(after.json()["entries"]) == 2

@@ -117,6 +117,25 @@ class BirdBackend:
         by_name = [t for t in self.state.tenants.values() if t.name == name]
         return by_name[0] if len(by_name) == 1 else None
 
+    def recorded_names(self, refs: list[WorkspaceRef]) -> set[str]:
+        """What the edge records these workspaces' requests under (auth.tenant_of): their
+        ids, and their tenants' organization ids (stock search)."""
+        names = {ref.workspace for ref in refs}
+        for tenant_id in {ref.tenant for ref in refs}:
+            tenant = self.state.tenants.get(tenant_id)
+            names |= tenant.organization_ids if tenant is not None else set()
+        return names
+
+    def owner_of(self, principal: object) -> str | None:
+        """The id of the api.bird.com tenant a principal speaks for (None: another API's)."""
+        if not isinstance(principal, BirdPrincipal):
+            return None
+        return self.state.credentials.get(principal.key) or ad_hoc_tenant_id(principal.key)
+
+    def made_by(self, principal: object, credential: str) -> bool:
+        """Whether a request was made with this credential (a forgotten tenant's key)."""
+        return isinstance(principal, BirdPrincipal) and principal.credential == credential
+
     def reset_workspaces(self, refs: list[WorkspaceRef]) -> None:
         """Back to the scenario as loaded for these workspaces; a workspace an ad-hoc tenant
         opened is forgotten (and the tenant with its last one). Their numbers return to

@@ -91,14 +91,34 @@ class BirdProvider(Provider):
         )
         self.backend.state = world
 
-    def reset_tenant(self, tenant: str) -> bool:
+    def reset_tenant(self, tenant: str) -> set[str]:
         """An api.bird.com tenant (by access key, tenant id or workspace id) or a platform
         one (by API key or `ws_` workspace id): a name may stand for one of each."""
         named = self.backend.named(tenant)
         platform = self.backend.platform.named(tenant)
+        recorded = self.backend.recorded_names(named) | set(platform)
         self.backend.reset_workspaces(named)
         self.backend.platform.reset(platform)
-        return bool(named or platform)
+        return recorded
+
+    def journal_filter(self, tenant: str) -> Callable[[str | None, object], bool]:
+        """Requests of the one tenant `tenant` names: an access key's are every request its
+        tenant made (with whichever of its credentials), a workspace id's those its owner
+        made in that workspace, not another tenant's workspace of the same id."""
+        named = self.backend.named(tenant)
+        platform = set(self.backend.platform.named(tenant))
+        owners = {ref.tenant for ref in named}
+        whole = tenant not in {ref.workspace for ref in named}
+        if not named and not platform:  # a forgotten tenant: its key, or the name it used
+            return lambda name, principal: name == tenant or self.backend.made_by(principal, tenant)
+
+        def match(name: str | None, principal: object) -> bool:
+            if name in platform:
+                return True
+            mine = self.backend.owner_of(principal) in owners
+            return mine and (whole or name == tenant)
+
+        return match
 
     def wallets(self) -> list[TenantWallet]:
         return [

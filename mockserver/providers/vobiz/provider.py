@@ -67,8 +67,8 @@ class VobizProvider(Provider):
         stock.reset_to(())
         self.backend.state = seed_world(self._scenario, Rng(self._seed), self._seeded_at, stock)
 
-    def reset_tenant(self, tenant: str) -> bool:
-        return self.backend.reset_account(tenant)
+    def reset_tenant(self, tenant: str) -> set[str]:
+        return {tenant} if self.backend.reset_account(tenant) else set()
 
     def wallets(self) -> list[TenantWallet]:
         return [
