@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Literal, Protocol, TypeVar, get_args, get_origin
 
+from mockserver.domain.inventory import Inventory, Stocked
 from mockserver.domain.lifecycle import Step, Timeline
 from mockserver.domain.money import Money
 from mockserver.domain.rules import Rule, Rules
@@ -31,6 +32,7 @@ from mockserver.domain.schedule import Schedule
 
 E = TypeVar("E")
 T = TypeVar("T")
+S = TypeVar("S", bound=Stocked)
 _KEY = "numbers-mock.dumps.key"
 _SECRET = "numbers-mock.dumps.secret"  # "value": the field is a secret; "keys": its keys are
 REDACTED = "<redacted>"
@@ -390,3 +392,62 @@ def _hints(kind: type[Any]) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[kind] = typing.get_type_hints(kind)
     return hints
+
+
+# --- a seeded stock --------------------------------------------------------------------
+
+
+class StockItemRef(Generic[S]):
+    """An item of a seeded stock, written by id with its number (a check, and for the
+    reader), and looked up in the stock when read back."""
+
+    def __init__(self, stock: Inventory[S], noun: str) -> None:
+        self.stock = stock
+        self.noun = noun  # what the provider calls its items, for the messages
+
+    def write(self, item: S) -> dict[str, str]:
+        return {"id": item.id, "number": item.number}
+
+    def read(self, raw: Reader) -> S:
+        item_id, number = raw.text("id"), raw.text("number")
+        item = self.stock.get(item_id)
+        if item is None:
+            raise raw.error(f"{self.noun} {item_id} is not in this seed's stock")
+        if item.number != number:
+            raise raw.error(f"{self.noun} {item_id} is {item.number} here, not {number}")
+        return item
+
+
+class OutOfStock(Generic[S]):
+    """A seeded stock, written as the ids out of it (with the seed, all a dump needs).
+    Read back, the ids are only checked and kept (`unavailable`): the live stock changes
+    when a restore is swapped in, by what differs (`Inventory.reset_to`)."""
+
+    def __init__(self, stock: Inventory[S], noun: str) -> None:
+        self.stock = stock
+        self.noun = noun
+        self.unavailable: list[str] = []
+
+    def write(self, inventory: Inventory[S]) -> dict[str, list[str]]:
+        return {"unavailable": inventory.unavailable_ids()}
+
+    def read(self, raw: Reader) -> Inventory[S]:
+        seen: set[str] = set()
+        for entry in raw.at("unavailable").items():
+            item_id = entry.as_text()
+            if self.stock.get(item_id) is None:
+                raise entry.error(f"{self.noun} {item_id} is not in this seed's stock")
+            if item_id in seen:
+                raise entry.error(f"{self.noun} {item_id} is listed twice")
+            seen.add(item_id)
+        self.unavailable = sorted(seen)
+        return self.stock
+
+
+def stock_refs(
+    stock: Inventory[S], item: type[S], noun: str
+) -> tuple[dict[type, Ref[Any]], OutOfStock[S]]:
+    """The refs a provider's codec needs for its stock and its items, and the one that
+    collects the dump's out-of-stock ids."""
+    out = OutOfStock(stock, noun)
+    return {item: StockItemRef(stock, noun), Inventory: out}, out

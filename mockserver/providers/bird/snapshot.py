@@ -15,7 +15,7 @@ from typing import Any
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
-from mockserver.dumps import Codec, Reader, Ref, SnapshotError
+from mockserver.dumps import Codec, Reader, SnapshotError, stock_refs
 from mockserver.providers.bird.models import BirdState, StockItem, Tenant, ad_hoc_tenant_id
 from mockserver.providers.bird.platform import snapshot as platform_snapshot
 
@@ -50,60 +50,16 @@ def restore(
     the dump lists out of stock: `stock` itself is left as it is. Raises SnapshotError."""
     if version == 1:
         data = upgrade_from_1(data)
-    out_of_stock = _StockRef(stock)
-    codec = Codec({StockItem: _ItemRef(stock), Inventory: out_of_stock})
+    refs, out_of_stock = stock_refs(stock, StockItem, "stock item")
+    codec = Codec(refs)
     state: BirdState = codec.read(Reader(data, "$.bird"), BirdState)
     _check(state)
     return state, out_of_stock.unavailable
 
 
 def _codec(inventory: Inventory[StockItem], *, redact: bool) -> Codec:
-    refs: dict[type, Ref[Any]] = {StockItem: _ItemRef(inventory), Inventory: _StockRef(inventory)}
+    refs, _ = stock_refs(inventory, StockItem, "stock item")
     return Codec(refs, redact=redact)
-
-
-class _ItemRef:
-    """A stock item by id (with its number, as a check and for the reader)."""
-
-    def __init__(self, inventory: Inventory[StockItem]) -> None:
-        self.inventory = inventory
-
-    def write(self, item: StockItem) -> dict[str, str]:
-        return {"id": item.id, "number": item.number}
-
-    def read(self, raw: Reader) -> StockItem:
-        item_id, number = raw.text("id"), raw.text("number")
-        item = self.inventory.get(item_id)
-        if item is None:
-            raise raw.error(f"stock item {item_id} is not in this seed's stock")
-        if item.number != number:
-            raise raw.error(f"stock item {item_id} is {item.number} here, not {number}")
-        return item
-
-
-class _StockRef:
-    """The seeded stock, written as the items out of it. Read back, the ids are only
-    checked and kept (`unavailable`): the live stock changes when the restore is swapped
-    in, by what differs (`Inventory.reset_to`)."""
-
-    def __init__(self, stock: Inventory[StockItem]) -> None:
-        self.stock = stock
-        self.unavailable: list[str] = []
-
-    def write(self, inventory: Inventory[StockItem]) -> dict[str, list[str]]:
-        return {"unavailable": inventory.unavailable_ids()}
-
-    def read(self, raw: Reader) -> Inventory[StockItem]:
-        seen: set[str] = set()
-        for entry in raw.at("unavailable").items():
-            item_id = entry.as_text()
-            if self.stock.get(item_id) is None:
-                raise entry.error(f"stock item {item_id} is not in this seed's stock")
-            if item_id in seen:
-                raise entry.error(f"stock item {item_id} is listed twice")
-            seen.add(item_id)
-        self.unavailable = sorted(seen)
-        return self.stock
 
 
 def _check(state: BirdState) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
 from mockserver.domain.schedule import Schedule
-from mockserver.dumps import Codec, Reader, Ref, SnapshotError
+from mockserver.dumps import Codec, Reader, SnapshotError, stock_refs
 from mockserver.providers.vobiz.models import SentCode, StockNumber, VobizState
 
 # The side effects VobizBackend applies (models.Due).
@@ -45,8 +45,8 @@ def restore(
     the dump lists out of stock: `stock` itself is left as it is. Raises SnapshotError."""
     if version == 1:
         data = upgrade_from_1(data)
-    out_of_stock = _StockRef(stock)
-    codec = Codec({StockNumber: _NumberRef(stock), Inventory: out_of_stock})
+    refs, out_of_stock = stock_refs(stock, StockNumber, "stock number")
+    codec = Codec(refs)
     state: VobizState = codec.read(Reader(data, "$.vobiz"), VobizState)
     _check(state)
     _share_current_verifications(state)
@@ -54,55 +54,8 @@ def restore(
 
 
 def _codec(inventory: Inventory[StockNumber], *, redact: bool) -> Codec:
-    refs: dict[type, Ref[Any]] = {
-        StockNumber: _NumberRef(inventory),
-        Inventory: _StockRef(inventory),
-    }
+    refs, _ = stock_refs(inventory, StockNumber, "stock number")
     return Codec(refs, redact=redact)
-
-
-class _NumberRef:
-    """A stock number by id (with its E.164, as a check and for the reader)."""
-
-    def __init__(self, inventory: Inventory[StockNumber]) -> None:
-        self.inventory = inventory
-
-    def write(self, number: StockNumber) -> dict[str, str]:
-        return {"id": number.id, "number": number.number}
-
-    def read(self, raw: Reader) -> StockNumber:
-        number_id, e164 = raw.text("id"), raw.text("number")
-        number = self.inventory.get(number_id)
-        if number is None:
-            raise raw.error(f"stock number {number_id} is not in this seed's stock")
-        if number.number != e164:
-            raise raw.error(f"stock number {number_id} is {number.number} here, not {e164}")
-        return number
-
-
-class _StockRef:
-    """The seeded stock, written as the numbers out of it. Read back, the ids are only
-    checked and kept (`unavailable`): the live stock changes when the restore is swapped
-    in, by what differs (`Inventory.reset_to`)."""
-
-    def __init__(self, stock: Inventory[StockNumber]) -> None:
-        self.stock = stock
-        self.unavailable: list[str] = []
-
-    def write(self, inventory: Inventory[StockNumber]) -> dict[str, list[str]]:
-        return {"unavailable": inventory.unavailable_ids()}
-
-    def read(self, raw: Reader) -> Inventory[StockNumber]:
-        seen: set[str] = set()
-        for entry in raw.at("unavailable").items():
-            number_id = entry.as_text()
-            if self.stock.get(number_id) is None:
-                raise entry.error(f"stock number {number_id} is not in this seed's stock")
-            if number_id in seen:
-                raise entry.error(f"stock number {number_id} is listed twice")
-            seen.add(number_id)
-        self.unavailable = sorted(seen)
-        return self.stock
 
 
 def _check(state: VobizState) -> None:
