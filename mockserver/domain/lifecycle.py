@@ -6,6 +6,7 @@ once and deterministically (DESIGN.md, decision 5).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -45,6 +46,10 @@ class Timeline(Generic[S]):
         """When the status shown at `now` began."""
         return start + self.step_at(start, now).after
 
+    def instants(self, start: datetime) -> list[datetime]:
+        """When each status begins, for a lifecycle started at `start`."""
+        return [start + step.after for step in self.steps]
+
     def reached(self, status: S, start: datetime) -> datetime:
         for step in self.steps:
             if step.status == status:
@@ -54,3 +59,21 @@ class Timeline(Generic[S]):
 
 def seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
+
+
+def next_change(
+    statuses: Callable[[datetime], Mapping[str, str]],
+    instants: Iterable[datetime | None],
+    now: datetime,
+) -> tuple[datetime, dict[str, str]] | None:
+    """The first of `instants` after `now` at which `statuses` read otherwise than at
+    `now`, with the statuses that change and their new values; None when none of them
+    changes anything. Statuses are functions of the clock, so the candidates are the
+    timestamps a lifecycle was fixed with, and the answer is read off the same functions
+    that answer requests."""
+    current = statuses(now)
+    for at in sorted({t for t in instants if t is not None and t > now}):
+        changed = {k: v for k, v in statuses(at).items() if current.get(k) != v}
+        if changed:
+            return at, changed
+    return None

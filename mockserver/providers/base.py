@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from mockserver.domain.lifecycle import next_change
 from mockserver.errors import MockError
 from mockserver.exchange import Handler, Reply
 
@@ -87,6 +88,69 @@ class OtpCode:
 FaultProfile = Sequence[Mapping[str, object]]
 
 
+# --- what the control plane shows of a tenant (`/_mock/tenants`, the dashboard) -----------
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A record's next scheduled change: at `at`, these statuses take these values."""
+
+    at: datetime
+    statuses: Mapping[str, str]
+
+
+def scheduled_change(
+    statuses: Callable[[datetime], Mapping[str, str]],
+    instants: Sequence[datetime | None],
+    now: datetime,
+) -> Change | None:
+    """The next of `instants` at which `statuses` change (domain/lifecycle.next_change)."""
+    found = next_change(statuses, instants, now)
+    return None if found is None else Change(*found)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource of a tenant as the control plane lists it: its statuses as of now (an
+    order's, a number's provisioning, its WhatsApp stage...), a few fields as text, and the
+    next time one of its statuses changes by itself (None: nothing is scheduled)."""
+
+    id: str
+    statuses: Mapping[str, str]
+    fields: Mapping[str, str]
+    next_change: Change | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The records of one kind (numbers, orders, verifications, channels...)."""
+
+    kind: str
+    records: Sequence[Record]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantSummary:
+    """A tenant as the control plane lists it, named so that `POST /_mock/reset` and
+    `GET /_mock/tenants/{provider}/{tenant}` take the name."""
+
+    name: str
+    surfaces: tuple[str, ...]  # the APIs it uses (their surfaces' names)
+    owner: str | None
+    counts: Mapping[str, int]  # records by kind
+
+
+@dataclass(frozen=True, slots=True)
+class TenantDetail:
+    """Everything a tenant name stands for: its wallets and its records, by kind."""
+
+    name: str
+    surfaces: tuple[str, ...]
+    owner: str | None
+    wallets: Sequence[TenantWallet]
+    sections: Sequence[Section]
+
+
 class Provider(ABC):
     """One mocked provider's world, as the control plane and the state dump see it.
 
@@ -130,9 +194,29 @@ class Provider(ABC):
         provider whose tenants share names (Bird's ad-hoc workspace ids) tells them apart."""
         return lambda recorded, principal: recorded == tenant
 
-    def otp_codes(self, phone_number: str) -> list[OtpCode]:
-        """The codes sent to a number, newest first (a provider that sends none: none)."""
+    def otp_codes(self, phone_number: str | None = None) -> list[OtpCode]:
+        """The codes sent to a number (None: to any number), newest first (a provider
+        that sends none: none)."""
         return []
+
+    # --- what the control plane shows of tenants (`/_mock/tenants`, the dashboard) ---------
+
+    def tenants(self) -> list[TenantSummary]:
+        """Every tenant, named as the control plane names them. By default the tenants
+        that hold wallets, with nothing to count: a provider lists its resources itself."""
+        surfaces = tuple(surface.name for surface in self.surfaces)
+        names = dict.fromkeys((held.tenant, held.owner) for held in self.wallets())
+        return [TenantSummary(name, surfaces, owner, {}) for name, owner in names]
+
+    def describe(self, tenant: str) -> TenantDetail | None:
+        """What `tenant` stands for, as of the clock's now (settled first); None when it
+        names no tenant. By default its wallets only."""
+        self.settle()
+        held = [wallet for wallet in self.wallets() if wallet.tenant == tenant]
+        if not held:
+            return None
+        surfaces = tuple(surface.name for surface in self.surfaces)
+        return TenantDetail(tenant, surfaces, held[0].owner, held, [])
 
     # --- the state dump (snapshot.py): this provider's part -------------------------------
 

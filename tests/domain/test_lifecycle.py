@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.domain.lifecycle import Step, Timeline
+from mockserver.domain.lifecycle import Step, Timeline, next_change
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ORDER = Timeline(
@@ -35,3 +35,20 @@ def test_reached_tells_when_a_status_begins() -> None:
     assert ORDER.reached("fulfilled", START) == START + timedelta(seconds=5)
     with pytest.raises(ValueError, match="not on this timeline"):
         ORDER.reached("rejected", START)
+
+
+def test_the_next_change_is_read_off_the_status_function() -> None:
+    def statuses(at: datetime) -> dict[str, str]:
+        return {"order": ORDER.status_at(START, at)}
+
+    instants = [*ORDER.instants(START), None, START + timedelta(seconds=3)]
+    assert next_change(statuses, instants, START) == (
+        START + timedelta(seconds=2),
+        {"order": "processing"},
+    )
+    # An instant at which nothing changes (3 s) is passed over; none after the last step.
+    assert next_change(statuses, instants, START + timedelta(seconds=2)) == (
+        START + timedelta(seconds=5),
+        {"order": "fulfilled"},
+    )
+    assert next_change(statuses, instants, START + timedelta(seconds=5)) is None

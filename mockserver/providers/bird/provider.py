@@ -15,11 +15,23 @@ from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.domain.rules import Rules
-from mockserver.providers.base import FaultProfile, Provider, Surface, TenantWallet
-from mockserver.providers.bird import auth, errors, snapshot
+from mockserver.providers.base import (
+    FaultProfile,
+    Provider,
+    Section,
+    Surface,
+    TenantDetail,
+    TenantSummary,
+    TenantWallet,
+)
+from mockserver.providers.bird import auth, errors, snapshot, view
 from mockserver.providers.bird.backend import BirdBackend
 from mockserver.providers.bird.handlers import HANDLERS
-from mockserver.providers.bird.platform import auth as platform_auth, errors as platform_errors
+from mockserver.providers.bird.platform import (
+    auth as platform_auth,
+    errors as platform_errors,
+    view as platform_view,
+)
 from mockserver.providers.bird.platform.handlers import HANDLERS as PLATFORM_HANDLERS
 from mockserver.providers.bird.seed import seed_state, seed_world
 from mockserver.rng import Rng
@@ -129,6 +141,41 @@ class BirdProvider(Provider):
             TenantWallet(tenant.id, tenant.label, tenant.wallet)
             for tenant in self.backend.state.platform.tenants.values()
         ]
+
+    def tenants(self) -> list[TenantSummary]:
+        state = self.backend.state
+        return view.summaries(state) + platform_view.summaries(state.platform)
+
+    def describe(self, tenant: str) -> TenantDetail | None:
+        """An api.bird.com name (an access key or tenant id: all its workspaces; a
+        workspace id: that one) or a platform one (an API key or `ws_` id), as a reset
+        names them; a workspace id two tenants use is refused (409 ambiguous-tenant)."""
+        now = self.settle()
+        state = self.backend.state
+        refs = self.backend.named(tenant)
+        platform = [state.platform.tenants[t] for t in self.backend.platform.named(tenant)]
+        if not refs and not platform:
+            return None
+        wallets: list[TenantWallet] = []
+        sections: list[Section] = []
+        surfaces: list[str] = []
+        owners: list[str] = []
+        if refs:
+            held = [(ref, state.workspace_at(ref)) for ref in refs]
+            wallets += [
+                TenantWallet(ref.workspace, state.tenants[ref.tenant].name, ws.wallet)
+                for ref, ws in held
+                if ws is not None
+            ]
+            sections += view.sections(state, refs, now)
+            surfaces += view.SURFACES
+            owners.append(state.tenants[refs[0].tenant].name)
+        for found in platform:
+            wallets.append(TenantWallet(found.id, found.label, found.wallet))
+            sections += platform_view.sections(found, now)
+            surfaces += platform_view.SURFACES
+            owners.append(found.label)
+        return TenantDetail(tenant, tuple(dict.fromkeys(surfaces)), owners[0], wallets, sections)
 
     def knows(self, tenant: str) -> bool:
         return bool(self.backend.named(tenant) or self.backend.platform.named(tenant))

@@ -9,8 +9,15 @@ from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.domain.rules import Rules
-from mockserver.providers.base import OtpCode, Provider, Surface, TenantWallet
-from mockserver.providers.vobiz import auth, errors, snapshot
+from mockserver.providers.base import (
+    OtpCode,
+    Provider,
+    Surface,
+    TenantDetail,
+    TenantSummary,
+    TenantWallet,
+)
+from mockserver.providers.vobiz import auth, errors, snapshot, view
 from mockserver.providers.vobiz.backend import VobizBackend
 from mockserver.providers.vobiz.handlers import ACCOUNT_HANDLERS, HANDLERS
 from mockserver.providers.vobiz.models import SentCode
@@ -77,10 +84,24 @@ class VobizProvider(Provider):
             for wallet in account.wallets.values()
         ]
 
-    def otp_codes(self, phone_number: str) -> list[OtpCode]:
+    def otp_codes(self, phone_number: str | None = None) -> list[OtpCode]:
         now = self.settle()
-        sent = self.backend.state.sent_codes.get(phone_number, [])
+        codes = self.backend.state.sent_codes
+        sent = codes.get(phone_number, []) if phone_number is not None else _by_time(codes)
         return [self._otp_code(code, now) for code in reversed(sent)]
+
+    def tenants(self) -> list[TenantSummary]:
+        return view.summaries(self.backend.state)
+
+    def describe(self, tenant: str) -> TenantDetail | None:
+        now = self.settle()
+        account = self.backend.state.accounts.get(tenant)
+        if account is None:
+            return None
+        wallets = [TenantWallet(account.auth_id, None, w) for w in account.wallets.values()]
+        return TenantDetail(
+            account.auth_id, view.SURFACES, None, wallets, view.sections(account, now)
+        )
 
     def _otp_code(self, sent: SentCode, now: datetime) -> OtpCode:
         verification = sent.verification
@@ -116,6 +137,12 @@ class VobizProvider(Provider):
             self.backend.state = restored
 
         return swap
+
+
+def _by_time(codes: Mapping[str, list[SentCode]]) -> list[SentCode]:
+    """Every number's codes, oldest first (sent at the same instant: in the order kept)."""
+    every = [code for sent in codes.values() for code in sent]
+    return sorted(every, key=lambda code: code.verification.sent_at)
 
 
 def provider(scenario: Scenario, clock: Clock, rng: Rng) -> VobizProvider:
