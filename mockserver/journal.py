@@ -5,12 +5,18 @@ mock's memory (DESIGN.md, performance principles): so many entries, and of each 
 excerpt of its path and query string (a 1 MiB query string would otherwise be kept whole,
 a thousand times over). Control-plane requests are not recorded: reading the journal must
 not change it.
+
+Each entry also keeps the request's headers and an excerpt of both bodies (as many
+characters as the path), for the dashboard's details. They are kept as sent: secrets are
+redacted when an entry is read (`redact_headers`, `redact_body`), so recording costs the
+hot path no more than a reference.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +41,13 @@ class Entry:
     # Who made it, as authenticated (never rendered): which tenant a filter names exactly
     # is for the provider to say (Provider.journal_filter), whatever the recorded tenant.
     principal: object = field(default=None, compare=False, repr=False)
+    # The request's headers and the first bytes of both bodies (see `excerpt`), as sent:
+    # read them through `redact_headers` and `redact_body`.
+    request_headers: Sequence[tuple[str, str]] = field(default=(), compare=False, repr=False)
+    request_body: bytes = field(default=b"", compare=False, repr=False)
+    response_headers: Sequence[tuple[str, str]] = field(default=(), compare=False, repr=False)
+    response_body: bytes = field(default=b"", compare=False, repr=False)
+    bodies_truncated: bool = False  # either body is an excerpt
 
 
 def excerpt(text: str, limit: int) -> tuple[str, bool]:
@@ -52,6 +65,7 @@ class Query:
     tenant: str | None = None
     status: int | None = None
     request_id: str | None = None
+    operation_id: str | None = None
     # How each provider tells its entries of `tenant` (by provider name); the others are
     # matched on the recorded tenant.
     tenant_filters: Mapping[str, TenantFilter] = field(default_factory=dict)
@@ -64,6 +78,7 @@ class Query:
             and (self.tenant is None or self._tenant_of(entry))
             and (self.status is None or entry.status == self.status)
             and (self.request_id is None or entry.request_id == self.request_id)
+            and (self.operation_id is None or entry.operation_id == self.operation_id)
         )
 
     def _tenant_of(self, entry: Entry) -> bool:
@@ -103,3 +118,40 @@ class Journal:
 
     def _reversed(self) -> Iterator[Entry]:
         return reversed(self._entries)
+
+
+# --- secrets, redacted when an entry is read ------------------------------------------------
+
+REDACTED = "[redacted]"
+# Credentials and signatures in headers: Bird's `Authorization: AccessKey ...`, the
+# platform's `Bearer`, Vobiz's X-Auth-Token, cookies, signing headers. X-Auth-ID names a
+# Vobiz account, not a secret: it stays.
+_SECRET_HEADER = re.compile(
+    r"authorization|cookie|token|secret|password|signature|api[-_]?key|access[-_]?key", re.I
+)
+# A JSON member whose name says it holds a secret (Vobiz's access_token, a webhook's
+# signingKey or secret, a password), with its string value, even where an excerpt cuts it.
+_SECRET_MEMBER = re.compile(
+    rb'("[A-Za-z_]*(?:token|secret|password|signing_?key|api_?key|access_?key)[A-Za-z_]*"'
+    rb'\s*:\s*)"(?:[^"\\]|\\.)*(?:"|$)',
+    re.I,
+)
+
+
+def redact_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers with every secret's value replaced; an Authorization keeps its scheme."""
+    return [(name, _redact_header(name, value)) for name, value in headers]
+
+
+def _redact_header(name: str, value: str) -> str:
+    if not _SECRET_HEADER.search(name):
+        return value
+    scheme, _, credential = value.strip().partition(" ")
+    if name.lower().endswith("authorization") and credential:
+        return f"{scheme} {REDACTED}"
+    return REDACTED
+
+
+def redact_body(body: bytes) -> str:
+    """A body excerpt as text, with the values of JSON members that hold secrets replaced."""
+    return _SECRET_MEMBER.sub(rb'\1"' + REDACTED.encode() + rb'"', body).decode("utf-8", "replace")

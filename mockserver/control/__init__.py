@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockserver.control import errors
+from mockserver.control import errors, session
 from mockserver.control.backend import ControlBackend
 from mockserver.control.handlers import HANDLERS
 from mockserver.control.vocabulary import filled
@@ -20,8 +20,9 @@ __all__ = ["PREFIX", "SPEC_FILE", "filled", "surface"]
 
 PREFIX = "/_mock/"
 SPEC_FILE = "control.yaml"
-# What a health check, and a tool fetching a spec, may read without the control token.
-OPEN = frozenset({"getHealth", "getSpec"})
+# What a health check, and a tool fetching a spec, may read without the control token; and
+# the sign-in that trades the token for the dashboard's session (it checks the token itself).
+OPEN = frozenset({"getHealth", "getSpec", "createSession"})
 
 
 def surface(mock: MockState) -> Surface:
@@ -43,8 +44,9 @@ def surface(mock: MockState) -> Surface:
 
 def _check_token(headers: Mapping[str, str], token: str | None) -> None:
     """The control token, when the mock has one (README, "Threat model"): the control
-    plane is for the test harness, and reads and changes every tenant's state."""
-    if token is None:
+    plane is for the test harness, and reads and changes every tenant's state. In a
+    browser, the dashboard's session cookie stands for it (session.py)."""
+    if token is None or session.signed_in(headers, token):
         return
     scheme, _, given = headers.get("authorization", "").partition(" ")
     # Bytes: compare_digest refuses non-ASCII str, and the header is the caller's text.
@@ -53,7 +55,8 @@ def _check_token(headers: Mapping[str, str], token: str | None) -> None:
     ):
         raise Unauthenticated(
             "This mock's control plane needs its token: send 'Authorization: Bearer <token>' "
-            "(the --control-token / MOCKSERVER_CONTROL_TOKEN it was started with)"
+            "(the --control-token / MOCKSERVER_CONTROL_TOKEN it was started with); in a "
+            "browser, sign in at /_mock/ui/login"
         )
 
 

@@ -20,7 +20,13 @@ from mockserver.domain.wallet import Wallet
 from mockserver.errors import Conflict, Invalid, NotFound
 from mockserver.faults import Fault
 from mockserver.journal import Entry, Query
-from mockserver.providers.base import FaultProfile, OtpCode, Provider
+from mockserver.providers.base import (
+    FaultProfile,
+    OtpCode,
+    Provider,
+    TenantDetail,
+    TenantSummary,
+)
 
 if TYPE_CHECKING:
     from mockserver.state import MockState
@@ -192,11 +198,30 @@ class ControlBackend:
 
     # --- OTP oracle ------------------------------------------------------------------
 
-    def otp_codes(self, phone_number: str) -> list[tuple[str, OtpCode]]:
-        """Every provider's codes sent to the number, newest first, with the provider."""
+    def otp_codes(
+        self, phone_number: str | None, limit: int | None = None
+    ) -> list[tuple[str, OtpCode]]:
+        """Every provider's codes sent to the number (None: to any), newest first, with the
+        provider; the newest `limit` of them."""
         self.settle()
         found = [(p.name, code) for p in self.mock.providers for code in p.otp_codes(phone_number)]
-        return sorted(found, key=lambda pair: pair[1].sent_at, reverse=True)
+        return sorted(found, key=lambda pair: pair[1].sent_at, reverse=True)[:limit]
+
+    # --- tenants ---------------------------------------------------------------------
+
+    def tenants(self, provider: str | None) -> list[tuple[str, TenantSummary]]:
+        """Every tenant of every provider (or of one), with the provider's name."""
+        self.settle()
+        chosen = [self.provider(provider)] if provider is not None else self.mock.providers
+        return [(p.name, summary) for p in chosen for summary in p.tenants()]
+
+    def tenant(self, provider: str, tenant: str) -> TenantDetail:
+        """What `tenant` stands for, as a reset names it; 404 when nothing."""
+        self.settle()
+        found = self.provider(provider).describe(tenant)
+        if found is None:
+            raise _no_tenant(provider, tenant)
+        return found
 
     # --- faults ----------------------------------------------------------------------
 
@@ -264,6 +289,17 @@ class ControlBackend:
             filters = {p.name: p.journal_filter(query.tenant) for p in chosen}
             query = replace(query, tenant_filters=filters)
         return self.mock.journal.newest_first(query, limit)
+
+    def journal_entry(self, request_id: str) -> Entry:
+        found = self.mock.journal.newest_first(Query(request_id=request_id), 1)
+        if not found:
+            raise NotFound(
+                "Journal entry",
+                request_id,
+                f"No journal entry {request_id} (the journal keeps the last "
+                f"{self.mock.journal.capacity} provider requests)",
+            )
+        return found[0]
 
 
 def _out_of_range(error: OutOfRange, field: str) -> Invalid:

@@ -6,15 +6,16 @@ Thin, like the providers': read the validated call, run a use case (backend.py),
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 from typing import Any
 
 import yaml
 
 from mockserver import snapshot
-from mockserver.control import wire
+from mockserver.control import session, wire
 from mockserver.control.backend import ControlBackend
-from mockserver.errors import Conflict, Invalid, NotFound
+from mockserver.errors import Conflict, Invalid, NotFound, Unauthenticated
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.journal import Query
 
@@ -172,8 +173,9 @@ def delete_rule(control: ControlBackend, call: Call[None]) -> Reply:
 
 @HANDLERS.operation("listOtpCodes")
 def list_otp_codes(control: ControlBackend, call: Call[None]) -> Reply:
-    phone = call.query["phone_number"]
-    codes = [wire.otp_code(provider, sent) for provider, sent in control.otp_codes(phone)]
+    phone = call.query.get("phone_number")
+    sent = control.otp_codes(phone, int(call.query.get("limit", 100)))
+    codes = [wire.otp_code(provider, code) for provider, code in sent]
     return _ok({"phone_number": phone, "codes": codes})
 
 
@@ -209,6 +211,7 @@ def list_journal(control: ControlBackend, call: Call[None]) -> Reply:
         tenant=q.get("tenant"),
         status=q.get("status"),
         request_id=q.get("requestId"),
+        operation_id=q.get("operationId"),
     )
     entries = control.journal(query, int(q.get("limit", 100)))
     journal = control.mock.journal
@@ -225,3 +228,33 @@ def list_journal(control: ControlBackend, call: Call[None]) -> Reply:
 def clear_journal(control: ControlBackend, call: Call[None]) -> Reply:
     control.mock.journal.clear()
     return Reply(204)
+
+
+@HANDLERS.operation("getJournalEntry")
+def get_journal_entry(control: ControlBackend, call: Call[None]) -> Reply:
+    return _ok(wire.journal_entry_detail(control.journal_entry(call.path["requestId"])))
+
+
+@HANDLERS.operation("listTenants")
+def list_tenants(control: ControlBackend, call: Call[None]) -> Reply:
+    found = control.tenants(call.query.get("provider"))
+    return _ok({"tenants": [wire.tenant_summary(name, summary) for name, summary in found]})
+
+
+@HANDLERS.operation("getTenant")
+def get_tenant(control: ControlBackend, call: Call[None]) -> Reply:
+    provider, tenant = call.path["provider"], call.path["tenant"]
+    detail = control.tenant(provider, tenant)
+    return _ok(wire.tenant_detail(provider, detail, control.mock.clock.now()))
+
+
+@HANDLERS.operation("createSession")
+def create_session(control: ControlBackend, call: Call[None]) -> Reply:
+    """The dashboard's sign-in: the control token for a session cookie (session.py)."""
+    token = control.mock.settings.control_token
+    if token is None:
+        return Reply(204)
+    given = str(call.body["token"]).encode()
+    if not hmac.compare_digest(given, token.encode()):
+        raise Unauthenticated("That is not this mock's control token")
+    return Reply(204, headers=(("set-cookie", session.set_cookie(token)),))

@@ -10,8 +10,8 @@ from mockserver.control.backend import RuleView, WalletView
 from mockserver.domain.money import Money
 from mockserver.domain.wallet import LedgerEntry
 from mockserver.faults import Fault
-from mockserver.journal import Entry
-from mockserver.providers.base import OtpCode
+from mockserver.journal import Entry, redact_body, redact_headers
+from mockserver.providers.base import Change, OtpCode, Record, TenantDetail, TenantSummary
 
 
 def when(moment: datetime) -> str:
@@ -71,6 +71,7 @@ def otp_code(provider: str, sent: OtpCode) -> dict[str, Any]:
         "expiresAt": when(sent.expires_at),
         "attempts": sent.attempts,
         "status": sent.status,
+        "phoneNumber": sent.phone_number,
         "provider": provider,
         "tenant": sent.tenant,
         # The Vobiz name of the tenant, from when only Vobiz sent codes.
@@ -115,3 +116,61 @@ def journal_entry(entry: Entry) -> dict[str, Any]:
         "fault": entry.fault,
         "truncated": entry.truncated,
     }
+
+
+def journal_entry_detail(entry: Entry) -> dict[str, Any]:
+    """An entry with its headers and body excerpts, secrets redacted (journal.py)."""
+    return {
+        **journal_entry(entry),
+        "request": _message(entry.request_headers, entry.request_body),
+        "response": _message(entry.response_headers, entry.response_body),
+        "bodiesTruncated": entry.bodies_truncated,
+    }
+
+
+def _message(headers: Any, body: bytes) -> dict[str, Any]:
+    return {
+        "headers": [{"name": n, "value": v} for n, v in redact_headers(headers)],
+        "body": redact_body(body),
+    }
+
+
+def tenant_summary(provider: str, summary: TenantSummary) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "tenant": summary.name,
+        "surfaces": list(summary.surfaces),
+        "owner": summary.owner,
+        "counts": dict(summary.counts),
+    }
+
+
+def tenant_detail(provider: str, detail: TenantDetail, now: datetime) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "tenant": detail.name,
+        "surfaces": list(detail.surfaces),
+        "owner": detail.owner,
+        "now": when(now),
+        "wallets": [
+            wallet(WalletView(provider, held.tenant, held.owner, held.wallet))
+            for held in detail.wallets
+        ],
+        "sections": [
+            {"kind": section.kind, "records": [record(r) for r in section.records]}
+            for section in detail.sections
+        ],
+    }
+
+
+def record(value: Record) -> dict[str, Any]:
+    return {
+        "id": value.id,
+        "statuses": dict(value.statuses),
+        "fields": dict(value.fields),
+        "nextChange": None if value.next_change is None else change(value.next_change),
+    }
+
+
+def change(value: Change) -> dict[str, Any]:
+    return {"at": when(value.at), "statuses": dict(value.statuses)}

@@ -148,15 +148,32 @@ class Edge:
         payload = _encode(reply)
         await _send(send, reply, payload, request_id, head=scope["method"] == "HEAD", close=close)
         if arrived is not None:
-            self._record(exchange, reply.status, arrived, started)
+            self._record(exchange, reply.status, arrived, started, reply, payload)
 
-    def _record(self, exchange: _Exchange, status: int, arrived: Any, started: float) -> None:
+    def _record(
+        self,
+        exchange: _Exchange,
+        status: int,
+        arrived: Any,
+        started: float,
+        reply: Reply | None = None,
+        payload: bytes | None = None,
+    ) -> None:
         scope, incoming = exchange.scope, exchange.incoming
         most = self.limits.journal_excerpt_chars
         path, path_cut = excerpt(scope["path"], most)
         # Cut before decoding: the query string is kept as sent (latin-1, a byte a character).
         raw_query: bytes = scope.get("query_string", b"")
         query = raw_query[:most].decode("latin-1")
+        # The headers and body excerpts as sent, for the dashboard's details (redacted when
+        # read): references, and a slice of at most `most` bytes of each body.
+        sent = incoming.body if incoming is not None else b""
+        answered = payload or b""
+        response_headers: tuple[tuple[str, str], ...] = ()
+        if reply is not None:
+            response_headers = reply.headers
+            if payload is not None:
+                response_headers = (("content-type", reply.media_type), *reply.headers)
         self.journal.record(
             Entry(
                 request_id=exchange.request_id,
@@ -172,6 +189,11 @@ class Edge:
                 fault=exchange.fault,
                 truncated=path_cut or len(raw_query) > most,
                 principal=exchange.principal,
+                request_headers=incoming.headers if incoming is not None else _pairs(scope),
+                request_body=sent[:most],
+                response_headers=response_headers,
+                response_body=answered[:most],
+                bodies_truncated=len(sent) > most or len(answered) > most,
             )
         )
 
@@ -308,6 +330,11 @@ def _base_url(scope: Scope, headers: Mapping[str, str]) -> str:
         server = scope.get("server") or ("localhost", 80)
         host = f"{server[0]}:{server[1]}"
     return f"{scope.get('scheme', 'http')}://{host}"
+
+
+def _pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The request's headers as sent, for a request no operation matched."""
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
 
 
 def _headers(scope: Scope) -> dict[str, str]:
