@@ -12,7 +12,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from mockserver import control
+from mockserver import control, ui
 from mockserver.clock import Clock, ManualClock, MockClock, SystemClock, manual_from_now
 from mockserver.faults import Faults
 from mockserver.journal import Journal
@@ -66,7 +66,9 @@ def create_app(
         faults=Faults(rng.stream("faults")),
         initial_rng=rng.dump(),
     )
-    control_site = _site(control.surface(state), settings.validator, _vocabulary(built, sites))
+    # The control plane, with the dashboard's pages (a client of its operations) beside it.
+    control_surface = ui.dashboard(control.surface(state))
+    control_site = _site(control_surface, settings.validator, _vocabulary(built, sites))
     state.specs = {**state.specs, "control": control_site.spec.document}
     edge = Middleware(
         Edge,

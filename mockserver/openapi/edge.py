@@ -171,9 +171,8 @@ class Edge:
         answered = payload or b""
         response_headers: tuple[tuple[str, str], ...] = ()
         if reply is not None:
-            response_headers = reply.headers
-            if payload is not None:
-                response_headers = (("content-type", reply.media_type), *reply.headers)
+            sent_type = (("content-type", reply.media_type),) if payload is not None else ()
+            response_headers = (("x-request-id", exchange.request_id), *sent_type, *reply.headers)
         self.journal.record(
             Entry(
                 request_id=exchange.request_id,

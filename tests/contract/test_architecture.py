@@ -60,6 +60,16 @@ def test_every_import_contract_is_kept() -> None:
             "The domain is pure",
         ),
         (
+            "ui/pages.py",
+            "from mockserver.providers.vobiz.backend import VobizBackend as _concrete",
+            "The dashboard is a client of the control plane",
+        ),
+        (
+            "ui/api.py",
+            "from mockserver.control.backend import ControlBackend as _inside",
+            "The dashboard is a client of the control plane",
+        ),
+        (
             "providers/vobiz/orders.py",
             "import openapi_core as _spec",
             "Only the edge (mockserver.openapi) imports openapi-core",

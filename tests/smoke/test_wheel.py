@@ -1,5 +1,5 @@
-"""A non-editable install of the wheel, run from another directory, serves: the specs and
-fixtures ship inside it."""
+"""A non-editable install of the wheel, run from another directory, serves: the specs,
+fixtures and the dashboard's templates and static files ship inside it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ async def main():
         headers = {"Authorization": "AccessKey somebody_else_key"}
         response = await client.get("/organizations/o/numbers-stock-items", headers=headers)
         print(response.status_code)
+        for page in ("/_mock/ui/", "/_mock/ui/static/dashboard.js"):
+            print((await client.get(page)).status_code)
 asyncio.run(main())
 """
 
@@ -48,6 +50,9 @@ def test_the_wheel_carries_specs_and_fixtures(wheel: Path) -> None:
         "mockserver/fixtures/default.yaml",
         "mockserver/fixtures/scenario.schema.json",
         "mockserver/fixtures/reference/numbering.yaml",
+        "mockserver/ui/templates/base.html",
+        "mockserver/ui/static/dashboard.js",
+        "mockserver/ui/static/dashboard.css",
     } <= names
 
 
@@ -79,4 +84,5 @@ def test_the_installed_wheel_serves_from_elsewhere(wheel: Path, tmp_path: Path) 
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "422"  # 'o' is not a UUID: served and validated
+    # 'o' is not a UUID: served and validated; the dashboard renders from the installed files.
+    assert result.stdout.split() == ["422", "200", "200"]
