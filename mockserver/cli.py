@@ -44,8 +44,9 @@ _HELP = {
     "max_query_values": "most values one query parameter may repeat; more gets 422 (default 100)",
     "max_body_items": "most items of one array, or members of one object, in a provider "
     "request body; more gets 422 (default 1000)",
-    "journal_excerpt_chars": "characters of each journaled path and query string kept; "
-    "longer ones are cut and marked truncated (default 4096)",
+    "journal_excerpt_chars": "characters of each journaled path and query string, and bytes "
+    "of each request and response body, kept; longer ones are cut and marked truncated "
+    "(default 4096)",
 }
 
 

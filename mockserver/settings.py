@@ -154,7 +154,7 @@ class Settings:
     shutdown_grace: float = 5.0  # requests still running after it get 503
     max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
     max_body_items: int = 1000  # items of one array or object in a provider's request body
-    journal_excerpt_chars: int = 4096  # of each journaled path and query string
+    journal_excerpt_chars: int = 4096  # of each journaled path, query string and body
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -188,7 +188,7 @@ class Edge:
                 fault=exchange.fault,
                 truncated=path_cut or len(raw_query) > most,
                 principal=exchange.principal,
-                request_headers=incoming.headers if incoming is not None else _pairs(scope),
+                request_headers=tuple(incoming.headers) if incoming is not None else _pairs(scope),
                 request_body=sent[:most],
                 response_headers=response_headers,
                 response_body=answered[:most],

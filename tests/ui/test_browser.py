@@ -182,7 +182,8 @@ def test_advance_30_s_completes_a_pending_vobiz_order_on_the_tenant_page(
 def test_resetting_a_tenant_from_its_page(page: Page, mock: Live) -> None:
     mock.api.post(ORDERS, json=ORDER, headers=VOBIZ)
     page.goto("/_mock/ui/tenants/vobiz/MA_ACME0001")
-    expect(page.get_by_role("heading", name="INR 24250.00")).to_be_visible()
+    inr = page.locator("table.wallets").get_by_role("row", name=re.compile("^INR"))
+    expect(inr.locator(".amount")).to_have_text("24250.00")
     asked: list[str] = []
 
     def accept(dialog: Any) -> None:
@@ -191,7 +192,7 @@ def test_resetting_a_tenant_from_its_page(page: Page, mock: Live) -> None:
 
     page.on("dialog", accept)
     page.get_by_role("button", name="Reset this tenant").click()
-    expect(page.get_by_role("heading", name="INR 25000.00")).to_be_visible(timeout=SEEN)
+    expect(inr.locator(".amount")).to_have_text("25000.00", timeout=SEEN)
     expect(page.get_by_role("heading", name=re.compile(r"^Orders"))).to_have_text("Orders 0")
     assert asked
     assert "Reset vobiz tenant MA_ACME0001" in asked[0]
@@ -205,7 +206,8 @@ def test_setting_a_balance_from_the_tenant_page(page: Page, mock: Live) -> None:
     page.get_by_label("Balance", exact=True).fill("0")
     page.get_by_role("button", name="Set balance").click()
     status(page).to_have_text("Balance set")
-    expect(page.get_by_role("heading", name="USD 0.00")).to_be_visible(timeout=SEEN)
+    usd_row = page.locator("table.wallets").get_by_role("row", name=re.compile("^USD"))
+    expect(usd_row.locator(".amount")).to_have_text("0.00", timeout=SEEN)
     usd = {"country_code": "US", "region": "CA", "number_type": "local", "currency": "USD"}
     assert mock.api.post(ORDERS, json=usd, headers=VOBIZ).status_code == 402
 
