@@ -366,12 +366,34 @@ def test_state_and_time_draws_every_lifecycle_with_its_statuses_and_durations() 
     assert not missing, "State and time:\n" + "\n".join(missing)
 
 
-def test_the_control_plane_section_points_at_its_spec() -> None:
+def control_paths(dashboard: bool) -> list[str]:
+    """The control spec's paths, those of the dashboard's pages or the others, each cut
+    before its first parameter (`/_mock/rules/{ruleId}` is written `/_mock/rules/{id}`)."""
+    spec = yaml.safe_load((ROOT / "specs" / "control.yaml").read_text())
+    paths = []
+    for path, item in spec["paths"].items():
+        operations = [item[method] for method in ("get", "put", "post", "delete") if method in item]
+        tags = {tag for operation in operations for tag in operation.get("tags", ())}
+        if ("dashboard" in tags) == dashboard:
+            paths.append(path.split("{", 1)[0])
+    return paths
+
+
+def test_the_control_plane_section_lists_every_path_of_its_spec() -> None:
     text = section("Control plane")
     assert "](specs/control.yaml)" in text
-    for resource in ("health", "reset", "state", "clock", "wallets", "rules", "otp", "faults"):
-        assert f"/_mock/{resource}" in text, f"the control plane section skips /_mock/{resource}"
-    assert "/_mock/journal" in text
+    missing = [path for path in control_paths(dashboard=False) if path not in text]
+    assert not missing, f"the control plane section skips {missing}"
+
+
+def test_the_dashboard_section_shows_a_screenshot_and_every_page() -> None:
+    text = section("Dashboard")
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
+    assert images, "the Dashboard section shows no screenshot"
+    assert all((ROOT / image).is_file() for image in images), images
+    pages = [p for p in control_paths(dashboard=True) if not p.endswith(("/static/", "/login"))]
+    missing = [page for page in pages if f"`{page}" not in text]
+    assert not missing, f"the Dashboard section skips the pages {missing}"
 
 
 def test_the_configuration_table_lists_every_setting_with_its_variable() -> None:
