@@ -8,7 +8,7 @@ credentials no scenario knows.
     with MockControl.connect("http://localhost:8080") as mock:   # or MockControl(client)
         mock.advance(30)
 
-It needs httpx (`pip install 'numbers-mock[test]'`), imported only when a client connects
+It needs httpx (`pip install 'numbers-mock[pytest]'`), imported only when a client connects
 on its own; nothing here imports the mock itself.
 """
 
