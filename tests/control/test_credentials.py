@@ -135,3 +135,32 @@ def test_the_cli_refuses_an_unknown_scenario() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("mockserver: error: no built-in scenario named 'nowhere'")
     assert result.stdout == ""
+
+
+async def test_the_control_clients_read_them(mock: httpx.AsyncClient) -> None:
+    from mockserver import AsyncMockControl
+
+    control = AsyncMockControl(mock, token=TOKEN)
+    listed = await control.credentials()
+    assert (
+        listed
+        == (
+            await mock.get("/_mock/credentials", headers={"Authorization": f"Bearer {TOKEN}"})
+        ).json()
+    )
+    only = await control.credentials("bird")
+    assert [p["provider"] for p in only["providers"]] == ["bird"]
+
+
+def test_the_sync_control_client_reads_them() -> None:
+    from mockserver import MockControl
+
+    app = create_app(Settings(scenario="ci-strict"))
+    with (
+        sync_asgi_transport(app) as transport,
+        httpx.Client(transport=transport, base_url="http://mock") as client,
+    ):
+        listed = MockControl(client).credentials()
+    assert listed["scenario"] == "ci-strict"
+    [vobiz] = [p for p in listed["providers"] if p["provider"] == "vobiz"]
+    assert vobiz["credentials"][0]["headers"]["X-Auth-ID"] == "MA_CI000001"
