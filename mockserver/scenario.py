@@ -49,14 +49,21 @@ class BuiltIn:
 
 
 def built_in_scenarios() -> list[BuiltIn]:
-    """The shipped scenarios (fixtures/*.yaml), the default first, then by name."""
+    """The shipped scenarios, the default first, then by name, with their descriptions."""
     found = []
-    for path in sorted(data_dir("fixtures").glob("*.yaml")):
+    for name, path in _built_in_files().items():
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         text = " ".join(str(data.get("description", "")).split())
         first = text.split(". ")[0].rstrip(".")
-        found.append(BuiltIn(path.stem, path, f"{first}." if first else ""))
-    return sorted(found, key=lambda s: (s.path.name != DEFAULT_SCENARIO, s.name))
+        found.append(BuiltIn(name, path, f"{first}." if first else ""))
+    return found
+
+
+def _built_in_files() -> dict[str, Path]:
+    """fixtures/*.yaml by name (the file's stem), the default first, then by name."""
+    paths = sorted(data_dir("fixtures").glob("*.yaml"))
+    ordered = sorted(paths, key=lambda p: (p.name != DEFAULT_SCENARIO, p.stem))
+    return {path.stem: path for path in ordered}
 
 
 def resolve_scenario(name_or_path: str | Path | None) -> Path | None:
@@ -64,13 +71,15 @@ def resolve_scenario(name_or_path: str | Path | None) -> Path | None:
     a path; None stays None (the embedded default). Raises ScenarioError for neither."""
     if name_or_path is None or isinstance(name_or_path, Path):
         return name_or_path
-    for scenario in built_in_scenarios():
-        if name_or_path == scenario.name:
-            return scenario.path
+    files = _built_in_files()
+    if name_or_path in files:
+        return files[name_or_path]
     path = Path(name_or_path)
-    if path.exists() or any(c in name_or_path for c in "/\\."):
-        return path  # a missing file is reported when it is read, by its path
-    names = ", ".join(s.name for s in built_in_scenarios())
+    # A value with a separator or a suffix is a path, whether or not the file is there (a
+    # missing file is reported when it is read, by its path); a bare word must exist.
+    if path.exists() or len(path.parts) > 1 or path.suffix:
+        return path
+    names = ", ".join(files)
     raise ScenarioError(
         f"no built-in scenario named {name_or_path!r} (built-in: {names}; `mockserver "
         f"scenarios` lists them) and no such file (give a path, e.g. ./{name_or_path}.yaml)"
