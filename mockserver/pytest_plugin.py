@@ -180,7 +180,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A bad --numbers-mock-clock-start is a usage error before any test runs."""
+    """A bad --numbers-mock-clock-start or seed is a usage error before any test runs."""
+    seed = config.getoption("numbers_mock_seed")
+    if seed is not None and seed < 0:
+        raise pytest.UsageError(
+            f"--numbers-mock-seed: {seed} is negative: a seed is 0 or a positive integer"
+        )
     start = config.getoption("numbers_mock_clock_start")
     if start:
         from mockserver.settings import SettingError, parse_time

@@ -374,6 +374,9 @@ def test_a_system_clock_runs_and_bad_options_say_what_is_wrong(pytester: pytest.
     late = pytester.runpytest_inprocess(*PLUGIN, "--numbers-mock-clock-start=yesterday")
     assert late.ret == pytest.ExitCode.USAGE_ERROR
     late.stderr.fnmatch_lines(["*--numbers-mock-clock-start: 'yesterday' is not an ISO 8601 time*"])
+    negative = pytester.runpytest_inprocess(*PLUGIN, "--numbers-mock-seed=-1")
+    assert negative.ret == pytest.ExitCode.USAGE_ERROR
+    negative.stderr.fnmatch_lines(["*--numbers-mock-seed: -1 is negative*"])
 
 
 @pytest.mark.skipif(not INSTALLED, reason="numbers-mock is not installed with its entry point")
