@@ -1,9 +1,10 @@
-# numbers-mock as a container: the Bird and Vobiz mocks on 0.0.0.0:8080.
+# numbers-mock as a container: the Bird and Vobiz mocks on 0.0.0.0:8080. Published for each
+# release as ghcr.io/numbers-mock/numbers-mock:<version> (.github/workflows/release.yml).
 #
 #   docker build -t numbers-mock .
 #   docker run --rm -p 8080:8080 numbers-mock
 #   docker run --rm -p 8080:8080 -v "$PWD/my-scenario.yaml:/scenarios/my.yaml:ro" \
-#     -e MOCKSERVER_FIXTURES=/scenarios/my.yaml numbers-mock
+#     -e MOCKSERVER_SCENARIO=/scenarios/my.yaml numbers-mock
 #
 # Every setting is a MOCKSERVER_* variable (README.md#configuration); flags after the image
 # name are passed to `mockserver` (e.g. `docker run numbers-mock --seed 7`). Prefer
@@ -42,7 +43,7 @@ RUN groupadd --gid 10001 numbers-mock \
     && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin numbers-mock
 COPY --from=build /opt/numbers-mock /opt/numbers-mock
-# Mount scenario files here (read-only is enough); a relative MOCKSERVER_FIXTURES starts here.
+# Mount scenario files here (read-only is enough); a relative MOCKSERVER_SCENARIO starts here.
 WORKDIR /scenarios
 # Numeric, so that Kubernetes' runAsNonRoot can check it without reading /etc/passwd.
 USER 10001:10001

@@ -245,7 +245,7 @@ def mockserver() -> Iterator[Server]:
         port = int(probe.getsockname()[1])
     pin = ["taskset", "-c", str(SERVER_CPU)] if shutil.which("taskset") else []
     command = [*pin, sys.executable, "-m", "mockserver", "--port", str(port)]
-    command += ["--fixtures", str(SCENARIO), "--log-level", "warning"]
+    command += ["--scenario", str(SCENARIO), "--log-level", "warning"]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),

@@ -52,7 +52,7 @@ def run(count: int, rounds: int) -> dict[str, Any]:
     scenario["bird"]["stock"]["countries"]["US"]["local"]["count"] = count
     path = Path(tempfile.mkstemp(prefix="bench-reset-", suffix=".yaml")[1])
     path.write_text(yaml.safe_dump(scenario))
-    command = [sys.executable, "-m", "mockserver", "--fixtures", str(path), "--port", "0"]
+    command = [sys.executable, "-m", "mockserver", "--scenario", str(path), "--port", "0"]
     command += ["--clock", "manual", "--log-level", "warning"]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -14,6 +14,8 @@ from starlette.middleware import Middleware
 
 from mockserver import control, ui
 from mockserver.clock import Clock, ManualClock, MockClock, SystemClock, manual_from_now
+from mockserver.control import wire
+from mockserver.cors import Cors
 from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.openapi.compiled import CompiledValidator
@@ -49,7 +51,7 @@ def create_app(
     """A fresh mock: its own state, clock and seeded randomness; no module globals."""
     settings = settings or Settings.from_env()
     clock = clock or clock_for(settings)
-    scenario = scenario or load_scenario(settings.fixtures)
+    scenario = scenario or load_scenario(settings.scenario_source)
     rng = Rng(settings.seed)
     built = [factory(scenario, clock, rng) for factory in providers]
     check_names(built)
@@ -82,9 +84,22 @@ def create_app(
         faults=state.faults,
         limits=EdgeLimits.of(settings),
     )
-    app = Starlette(middleware=[edge])
+    # --cors: outside the edge, so that a preflight never reaches a provider's router.
+    cors = [Middleware(Cors)] if settings.cors else []
+    app = Starlette(middleware=[*cors, edge])
     app.state.mock = state
     return app
+
+
+def scenario_credentials(
+    settings: Settings,
+    scenario: Scenario,
+    providers: Sequence[ProviderFactory] = PROVIDERS,
+) -> dict[str, Any]:
+    """What `GET /_mock/credentials` answers for this scenario, without serving it
+    (`mockserver credentials`): the providers built, asked through their contract."""
+    built = [factory(scenario, clock_for(settings), Rng(settings.seed)) for factory in providers]
+    return wire.credentials(scenario.name, built)
 
 
 def clock_for(settings: Settings) -> MockClock:

@@ -8,7 +8,7 @@ credentials no scenario knows.
     with MockControl.connect("http://localhost:8080") as mock:   # or MockControl(client)
         mock.advance(30)
 
-It needs httpx (`pip install 'numbers-mock[test]'`), imported only when a client connects
+It needs httpx (`pip install 'numbers-mock[pytest]'`), imported only when a client connects
 on its own; nothing here imports the mock itself.
 """
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMockControl",
     "ClockInfo",
+    "Credentials",
     "Fault",
     "Health",
     "JournalEntry",
@@ -140,6 +141,14 @@ class Health(TypedDict):
     clock: ClockInfo
     providers: list[str]
     specs: dict[str, str]
+
+
+class Credentials(TypedDict):
+    """`GET /_mock/credentials`: per provider, its `credentials` (each with `surfaces`,
+    `tenant`, `kind`, `headers` and `ids`) and `adHoc` (what other credentials open)."""
+
+    scenario: str
+    providers: list[dict[str, Any]]
 
 
 class LedgerEntry(TypedDict):
@@ -336,6 +345,10 @@ class _Ops:
         return _Call("GET", "/_mock/health", _same)
 
     @staticmethod
+    def credentials(provider: str | None) -> _Call[Credentials]:
+        return _Call("GET", "/_mock/credentials", _same, params=_query(provider=provider))
+
+    @staticmethod
     def reset(provider: str | None = None, tenant: str | None = None) -> _Call[None]:
         body = {} if provider is None else {"provider": provider, "tenant": tenant}
         return _Call("POST", "/_mock/reset", _nothing, body=body)
@@ -484,6 +497,10 @@ class MockControl:
     def health(self) -> Health:
         return self._do(_Ops.health())
 
+    def credentials(self, provider: str | None = None) -> Credentials:
+        """The scenario's credentials and ids, per provider and API."""
+        return self._do(_Ops.credentials(provider))
+
     # state
     def reset(self) -> None:
         """Everything back to the scenario as loaded; rules, faults, journal cleared; the
@@ -624,6 +641,9 @@ class AsyncMockControl:
 
     async def health(self) -> Health:
         return await self._do(_Ops.health())
+
+    async def credentials(self, provider: str | None = None) -> Credentials:
+        return await self._do(_Ops.credentials(provider))
 
     async def reset(self) -> None:
         await self._do(_Ops.reset())

@@ -99,7 +99,14 @@ class Journal:
     def capacity(self) -> int:
         return self._entries.maxlen or 0
 
+    @property
+    def enabled(self) -> bool:
+        """False when started with `--journal-size 0`: nothing is recorded."""
+        return self.capacity > 0
+
     def record(self, entry: Entry) -> None:
+        if not self._entries.maxlen:
+            return  # the journal is off: not even counted
         self._entries.append(entry)
         self.recorded += 1
 

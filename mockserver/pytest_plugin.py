@@ -4,7 +4,7 @@ Installing numbers-mock registers this plugin (entry point ``pytest11``, name
 ``numbers_mock``); with ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, load it with
 ``-p numbers_mock``. It costs a pytest run that does not use it nothing but its options:
 everything heavy (the mock itself, uvicorn, httpx) is imported inside the fixtures. The
-fixtures need httpx (the ``test`` extra: ``pip install 'numbers-mock[test]'``).
+fixtures need httpx (the ``pytest`` extra: ``pip install 'numbers-mock[pytest]'``).
 
 Fixtures
 --------
@@ -45,16 +45,20 @@ Fixtures
 ``numbers_mock_async`` (function)
     An :class:`AsyncInProcessMock` on ``numbers_mock_app``: an ``httpx.AsyncClient`` over
     ``httpx.ASGITransport`` (its ``transport``), an :class:`AsyncMockControl` over it and a
-    :class:`MockTenant`. The fixture itself is synchronous; the tests that use it need an
-    async test runner (anyio's or pytest-asyncio's plugin).
+    :class:`MockTenant`. The fixture itself is synchronous. An ``async def`` test that uses
+    it needs no mark: one that no async plugin runs (anyio's ``@pytest.mark.anyio``,
+    pytest-asyncio's modes) is run here, on ``asyncio.run``.
 
 Options
 -------
 ``--numbers-mock-url URL`` (env ``NUMBERS_MOCK_URL``)
-    Use the mock already running at URL instead of starting one. The options below then do
-    not apply: that server was configured when it started.
-``--numbers-mock-fixtures PATH``
-    The scenario file the plugin's mocks start from (default: the embedded default scenario).
+    Use the mock already running at URL instead of starting one (it must answer
+    ``GET /_mock/health`` within 5 s, or the session's first test using it fails, naming the
+    URL). The options below then do not apply: that server was configured when it started.
+``--numbers-mock-scenario NAME|PATH``
+    The scenario the plugin's mocks start from: a built-in one's name (``ci-strict``,
+    ``empty``) or a file's path (default: the embedded default scenario).
+    ``--numbers-mock-fixtures PATH`` is its deprecated spelling.
 ``--numbers-mock-seed N``
     The seed of every generated id, number and code (default 1).
 ``--numbers-mock-clock manual|system``
@@ -97,8 +101,11 @@ __all__ = ["AsyncInProcessMock", "InProcessMock"]
 URL_ENV = "NUMBERS_MOCK_URL"
 TOKEN_ENV = "NUMBERS_MOCK_CONTROL_TOKEN"
 INPROCESS_URL = "http://numbers-mock"
-# How long a server may take to answer GET /_mock/health (a sidecar may still be starting).
+# How long the plugin's own server may take to answer GET /_mock/health.
 START_TIMEOUT = 30.0
+# How long a server given by URL may take: it should be up already (the Compose and Actions
+# examples wait for its health check first); a wrong or dead URL fails the test run fast.
+URL_TIMEOUT = 5.0
 _CLOCK_START = pytest.StashKey[datetime]()
 
 
@@ -121,10 +128,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"mock with [env {TOKEN_ENV}]",
     )
     group.addoption(
+        "--numbers-mock-scenario",
+        metavar="NAME|PATH",
+        default=None,
+        help="scenario the plugin's mocks start from: a built-in one's name or a file's path "
+        "(default: the embedded default scenario)",
+    )
+    group.addoption(
         "--numbers-mock-fixtures",
         metavar="PATH",
         default=None,
-        help="scenario file the plugin's mocks start from (default: the embedded scenario)",
+        help="deprecated: use --numbers-mock-scenario",
     )
     group.addoption(
         "--numbers-mock-seed",
@@ -147,8 +161,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """An `async def` test using `numbers_mock_async` that no async plugin ran (anyio's and
+    pytest-asyncio's run theirs first: tryfirst, or wrapped at collection): run it on
+    asyncio, so that it needs no mark. Not trylast: pytest's own trylast hook fails every
+    coroutine test. Any other coroutine test is left to pytest, which says what to install."""
+    if "numbers_mock_async" not in pyfuncitem.fixturenames:
+        return None
+    import inspect
+
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    import asyncio
+
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    asyncio.run(pyfuncitem.obj(**arguments))
+    return True
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """A bad --numbers-mock-clock-start is a usage error before any test runs."""
+    """A bad --numbers-mock-clock-start or seed is a usage error before any test runs."""
+    seed = config.getoption("numbers_mock_seed")
+    if seed is not None and seed < 0:
+        raise pytest.UsageError(
+            f"--numbers-mock-seed: {seed} is negative: a seed is 0 or a positive integer"
+        )
     start = config.getoption("numbers_mock_clock_start")
     if start:
         from mockserver.settings import SettingError, parse_time
@@ -162,15 +199,18 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def numbers_mock_settings(pytestconfig: pytest.Config) -> Settings:
     """The settings of the mocks the plugin starts (override it to configure them in code)."""
+    from mockserver.scenario import built_in_scenarios
     from mockserver.settings import Settings
 
     option = pytestconfig.getoption
-    fixtures = option("numbers_mock_fixtures")
+    scenario = option("numbers_mock_scenario") or option("numbers_mock_fixtures")
+    if scenario and scenario not in {s.name for s in built_in_scenarios()}:
+        scenario = str(pytestconfig.invocation_params.dir / scenario)  # a path, from here
     return Settings(
         host="127.0.0.1",
         port=0,
         seed=option("numbers_mock_seed"),
-        fixtures=pytestconfig.invocation_params.dir / fixtures if fixtures else None,
+        scenario=scenario or None,
         log_level="warning",
         validate_responses=True,
         clock=option("numbers_mock_clock"),
@@ -193,7 +233,7 @@ def numbers_mock_url(
     external = request.config.getoption("numbers_mock_url") or os.environ.get(URL_ENV)
     if external:
         url = external.rstrip("/")
-        _wait_healthy(url, trust_env=True)
+        _wait_healthy(url, trust_env=True, timeout=URL_TIMEOUT)
         yield url
         return
     server = _LocalServer(_build_app(numbers_mock_settings))
@@ -285,7 +325,7 @@ def _require_httpx() -> Any:
         import httpx
     except ImportError:  # pragma: no cover - the test extra is installed in this repository
         pytest.fail(
-            "numbers-mock's pytest fixtures need httpx: pip install 'numbers-mock[test]' "
+            "numbers-mock's pytest fixtures need httpx: pip install 'numbers-mock[pytest]' "
             "(or pip install httpx)",
             pytrace=False,
         )
@@ -364,15 +404,23 @@ class _LocalServer:
 _SERVER = pytest.StashKey[_LocalServer]()
 
 
-def _wait_healthy(url: str, *, trust_env: bool, alive: Callable[[], bool] = lambda: True) -> None:
+def _wait_healthy(
+    url: str,
+    *,
+    trust_env: bool,
+    alive: Callable[[], bool] = lambda: True,
+    timeout: float = START_TIMEOUT,
+) -> None:
     import httpx
 
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + timeout
     problem = "no answer"
-    with httpx.Client(base_url=url, trust_env=trust_env, timeout=2.0) as client:
+    with httpx.Client(base_url=url, trust_env=trust_env) as client:
         while True:
             try:
-                response = client.get("/_mock/health")
+                # Never past the deadline: a host that drops packets would hold a connect.
+                left = min(2.0, max(deadline - time.monotonic(), 0.05))
+                response = client.get("/_mock/health", timeout=left)
                 if response.status_code == 200:
                     return
                 problem = f"HTTP {response.status_code}"
@@ -381,9 +429,16 @@ def _wait_healthy(url: str, *, trust_env: bool, alive: Callable[[], bool] = lamb
             if not alive():
                 pytest.fail(f"numbers-mock did not start at {url}: {problem}", pytrace=False)
             if time.monotonic() > deadline:
+                given = timeout == URL_TIMEOUT
+                hint = (
+                    f"; is it running? Start it (mockserver, or the Docker image), or unset "
+                    f"--numbers-mock-url / {URL_ENV} to let the plugin start one"
+                    if given
+                    else ""
+                )
                 pytest.fail(
                     f"numbers-mock at {url} did not answer GET /_mock/health within "
-                    f"{START_TIMEOUT:.0f} s ({problem})",
+                    f"{timeout:g} s ({problem}){hint}",
                     pytrace=False,
                 )
             time.sleep(0.02)

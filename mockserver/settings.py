@@ -35,6 +35,20 @@ def parse_int(raw: str) -> int:
         raise SettingError(f"{raw!r} is not an integer") from None
 
 
+def parse_seed(raw: str) -> int:
+    value = parse_int(raw)
+    if value < 0:
+        raise SettingError(f"{raw!r} is negative: a seed is 0 or a positive integer")
+    return value
+
+
+def parse_journal_size(raw: str) -> int:
+    value = parse_int(raw)
+    if value < 0:
+        raise SettingError(f"{raw!r} must be 0 (no journal) or a positive integer")
+    return value
+
+
 def parse_positive_int(raw: str) -> int:
     value = parse_int(raw)
     if value < 1:
@@ -117,6 +131,14 @@ def parse_token(raw: str) -> str:
     return token
 
 
+def parse_scenario(raw: str) -> str:
+    """A built-in scenario's name (`mockserver scenarios` lists them) or a file's path:
+    scenario.resolve_scenario tells which when the scenario is loaded."""
+    if not raw.strip():
+        raise SettingError("the scenario must not be empty (a built-in name or a file's path)")
+    return raw.strip()
+
+
 def parse_path(raw: str) -> Path:
     if not raw.strip():
         raise SettingError("the path must not be empty")
@@ -130,7 +152,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     seed: int = 1
-    # None: the embedded default scenario (fixtures/default.yaml).
+    # A built-in scenario's name or a file's path; None: the embedded default scenario.
+    scenario: str | None = None
+    # The deprecated spelling of `scenario` (a path only), kept so that `--fixtures` and
+    # MOCKSERVER_FIXTURES still work; `scenario` wins when both are set.
     fixtures: Path | None = None
     log_level: str = "info"
     # On in the whole test suite: a response that breaks the spec is a bug, loudly.
@@ -141,7 +166,7 @@ class Settings:
     # system (wall-clock time) or manual (frozen until moved through /_mock/clock).
     clock: str = "system"
     clock_start: datetime | None = None  # None: now
-    journal_size: int = 1000  # requests the journal keeps (a ring buffer)
+    journal_size: int = 1000  # requests the journal keeps (a ring buffer); 0: no journal
     # When set, every /_mock/ operation but health and the served specs needs
     # `Authorization: Bearer <token>` (README, "Threat model").
     control_token: str | None = None
@@ -155,6 +180,14 @@ class Settings:
     max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
     max_body_items: int = 1000  # items of one array or object in a provider's request body
     journal_excerpt_chars: int = 4096  # of each journaled path, query string and body
+    # CORS for browser-based local development: preflights answered, every answer allowed
+    # to any origin. Off: an OPTIONS request is what the provider answers (405).
+    cors: bool = False
+
+    @property
+    def scenario_source(self) -> str | Path | None:
+        """What to load the scenario from: `scenario`, else the deprecated `fixtures`."""
+        return self.scenario if self.scenario is not None else self.fixtures
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -174,7 +207,8 @@ class Settings:
 PARSERS: dict[str, Callable[[str], Any]] = {
     "host": parse_host,
     "port": parse_port,
-    "seed": parse_int,
+    "seed": parse_seed,
+    "scenario": parse_scenario,
     "fixtures": parse_path,
     "log_level": parse_log_level,
     "validate_responses": parse_bool,
@@ -182,7 +216,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "validator": parse_validator,
     "clock": parse_clock,
     "clock_start": parse_time,
-    "journal_size": parse_positive_int,
+    "journal_size": parse_journal_size,
     "control_token": parse_token,
     "max_header_bytes": parse_positive_int,
     "header_timeout": parse_seconds,
@@ -192,8 +226,21 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_query_values": parse_positive_int,
     "max_body_items": parse_positive_int,
     "journal_excerpt_chars": parse_positive_int,
+    "cors": parse_bool,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
+
+
+# The values of the settings that take one of a few, as `--help` shows them.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "log_level": LOG_LEVELS,
+    "validator": VALIDATORS,
+    "clock": CLOCK_MODES,
+    "validate_responses": ("true", "false"),
+    "cors": ("true", "false"),
+}
+# Settings kept under an old name: the CLI warns when one is used.
+DEPRECATED = {"fixtures": "scenario"}
 
 
 def env_var(name: str) -> str:

@@ -4,12 +4,16 @@ against the ASGI app."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -269,9 +273,90 @@ def test_the_options_configure_the_served_mock(pytester: pytest.Pytester) -> Non
         *PLUGIN,
         "--numbers-mock-seed=7",
         "--numbers-mock-clock-start=2026-03-01T10:00:00Z",
-        f"--numbers-mock-fixtures={scenario.name}",
+        f"--numbers-mock-scenario={scenario.name}",
     )
     result.assert_outcomes(passed=1)
+    # The deprecated spelling still works.
+    old = pytester.runpytest_inprocess(
+        *PLUGIN,
+        "--numbers-mock-seed=7",
+        "--numbers-mock-clock-start=2026-03-01T10:00:00Z",
+        f"--numbers-mock-fixtures={scenario.name}",
+    )
+    old.assert_outcomes(passed=1)
+
+
+def test_a_built_in_scenario_by_name(pytester: pytest.Pytester) -> None:
+    inner(
+        pytester,
+        """
+        def test_strict(numbers_mock_inprocess):
+            assert numbers_mock_inprocess.control.health()["scenario"] == "ci-strict"
+        """,
+    )
+    result = pytester.runpytest_inprocess(*PLUGIN, "--numbers-mock-scenario=ci-strict")
+    result.assert_outcomes(passed=1)
+
+
+def test_an_async_test_needs_no_mark(pytester: pytest.Pytester) -> None:
+    """No anyio mark, no pytest-asyncio: the plugin runs it; a coroutine test that does not
+    use its fixture is left to pytest, which says what to install."""
+    inner(
+        pytester,
+        """
+        async def test_async_unmarked(numbers_mock_async):
+            mock = numbers_mock_async
+            headers = mock.tenant.vobiz_headers
+            order = await mock.client.post(ORDERS, json=ORDER, headers=headers)
+            assert order.status_code == 201, order.text
+            await mock.control.advance(30)
+            got = await mock.client.get(f"{ORDERS}/{order.json()['id']}", headers=headers)
+            assert got.json()["status"] == "completed"
+
+
+        async def test_async_failing(numbers_mock_async):
+            health = await numbers_mock_async.control.health()
+            assert health["status"] == "broken"
+
+
+        async def test_not_ours():
+            pass
+        """,
+    )
+    result = pytester.runpytest_inprocess(*PLUGIN, "-p", "no:asyncio")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*test_async_failing*", "*assert 'ok' == 'broken'*"])
+    result.stdout.fnmatch_lines(["*async def functions are not natively supported*"])
+
+
+@pytest.mark.socket
+def test_a_dead_url_fails_within_five_seconds_naming_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A subprocess (a fresh httpx, as a user's run has), importing this checkout's plugin.
+    root = str(Path(__file__).resolve().parents[1])
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, never listening: refused
+        inner(
+            pytester,
+            """
+            def test_never_reached(numbers_mock):
+                pass
+            """,
+        )
+        started = time.monotonic()
+        result = pytester.runpytest_subprocess(*PLUGIN, f"--numbers-mock-url={url}")
+        took = time.monotonic() - started
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*numbers-mock at {url} did not answer GET /_mock/health within 5 s*"]
+    )
+    result.stdout.fnmatch_lines(["*unset --numbers-mock-url / NUMBERS_MOCK_URL*"])
+    assert took < 10, took  # 5 s of waiting, and a fresh interpreter
 
 
 def test_a_system_clock_runs_and_bad_options_say_what_is_wrong(pytester: pytest.Pytester) -> None:
@@ -289,6 +374,9 @@ def test_a_system_clock_runs_and_bad_options_say_what_is_wrong(pytester: pytest.
     late = pytester.runpytest_inprocess(*PLUGIN, "--numbers-mock-clock-start=yesterday")
     assert late.ret == pytest.ExitCode.USAGE_ERROR
     late.stderr.fnmatch_lines(["*--numbers-mock-clock-start: 'yesterday' is not an ISO 8601 time*"])
+    negative = pytester.runpytest_inprocess(*PLUGIN, "--numbers-mock-seed=-1")
+    assert negative.ret == pytest.ExitCode.USAGE_ERROR
+    negative.stderr.fnmatch_lines(["*--numbers-mock-seed: -1 is negative*"])
 
 
 @pytest.mark.skipif(not INSTALLED, reason="numbers-mock is not installed with its entry point")

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 # The random streams a full reset leaves where they are (the edge's request ids).
 KEPT_STREAMS = frozenset({"request-ids"})
+# What the journal's operations say when the mock was started without one.
+JOURNAL_OFF = (
+    "the journal is off: this mock was started with --journal-size 0 "
+    "(MOCKSERVER_JOURNAL_SIZE=0) and records no request"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +297,10 @@ class ControlBackend:
 
     def journal_entry(self, request_id: str) -> Entry:
         found = self.mock.journal.newest_first(Query(request_id=request_id), 1)
+        if not self.mock.journal.enabled:
+            raise NotFound(
+                "Journal entry", request_id, f"No journal entry {request_id}: {JOURNAL_OFF}"
+            )
         if not found:
             raise NotFound(
                 "Journal entry",

@@ -14,7 +14,7 @@ import yaml
 
 from mockserver import snapshot
 from mockserver.control import session, wire
-from mockserver.control.backend import ControlBackend
+from mockserver.control.backend import JOURNAL_OFF, ControlBackend
 from mockserver.errors import Conflict, Invalid, NotFound, Unauthenticated
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.journal import Query
@@ -215,13 +215,15 @@ def list_journal(control: ControlBackend, call: Call[None]) -> Reply:
     )
     entries = control.journal(query, int(q.get("limit", 100)))
     journal = control.mock.journal
-    return _ok(
-        {
-            "entries": [wire.journal_entry(entry) for entry in entries],
-            "capacity": journal.capacity,
-            "recorded": journal.recorded,
-        }
-    )
+    page: dict[str, Any] = {
+        "entries": [wire.journal_entry(entry) for entry in entries],
+        "capacity": journal.capacity,
+        "recorded": journal.recorded,
+        "enabled": journal.enabled,
+    }
+    if not journal.enabled:
+        page["note"] = f"The {JOURNAL_OFF}."
+    return _ok(page)
 
 
 @HANDLERS.operation("clearJournal")
@@ -233,6 +235,13 @@ def clear_journal(control: ControlBackend, call: Call[None]) -> Reply:
 @HANDLERS.operation("getJournalEntry")
 def get_journal_entry(control: ControlBackend, call: Call[None]) -> Reply:
     return _ok(wire.journal_entry_detail(control.journal_entry(call.path["requestId"])))
+
+
+@HANDLERS.operation("getCredentials")
+def get_credentials(control: ControlBackend, call: Call[None]) -> Reply:
+    chosen = call.query.get("provider")
+    providers = [p for p in control.mock.providers if chosen in (None, p.name)]
+    return _ok(wire.credentials(control.mock.scenario.name, providers))
 
 
 @HANDLERS.operation("listTenants")

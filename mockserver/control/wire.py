@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,14 @@ from mockserver.domain.money import Money
 from mockserver.domain.wallet import LedgerEntry
 from mockserver.faults import Fault
 from mockserver.journal import Entry, redact_body, redact_headers
-from mockserver.providers.base import Change, OtpCode, Record, TenantDetail, TenantSummary
+from mockserver.providers.base import (
+    Change,
+    OtpCode,
+    Provider,
+    Record,
+    TenantDetail,
+    TenantSummary,
+)
 
 
 def when(moment: datetime) -> str:
@@ -174,3 +182,30 @@ def record(value: Record) -> dict[str, Any]:
 
 def change(value: Change) -> dict[str, Any]:
     return {"at": when(value.at), "statuses": dict(value.statuses)}
+
+
+def credentials(scenario: str, providers: Sequence[Provider]) -> dict[str, Any]:
+    """`GET /_mock/credentials`, and what `mockserver credentials` prints."""
+    return {
+        "scenario": scenario,
+        "providers": [
+            {
+                "provider": provider.name,
+                "credentials": [
+                    {
+                        "surfaces": list(c.surfaces),
+                        "tenant": c.tenant,
+                        "kind": c.kind,
+                        "headers": dict(c.headers),
+                        "ids": dict(c.ids),
+                    }
+                    for c in provider.credentials()
+                ],
+                "adHoc": [
+                    {"surfaces": list(a.surfaces), "accepts": a.accepts, "opens": a.opens}
+                    for a in provider.ad_hoc_credentials()
+                ],
+            }
+            for provider in providers
+        ],
+    }

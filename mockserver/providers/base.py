@@ -84,6 +84,27 @@ class OtpCode:
     status: str  # pending | verified | expired | locked | voided (a newer code replaced it)
 
 
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A credential the scenario lists, as `GET /_mock/credentials` and `mockserver
+    credentials` show it: what to send, and the ids of what it opens."""
+
+    surfaces: tuple[str, ...]  # the APIs it opens (their surfaces' names)
+    tenant: str  # the tenant it opens, as the control plane names it
+    kind: str  # access key, user token, API key, auth id and token...
+    headers: Mapping[str, str]  # the request headers that carry it
+    ids: Mapping[str, str]  # organizationId, workspaceId, authId...: what paths name
+
+
+@dataclass(frozen=True, slots=True)
+class AdHocCredentials:
+    """Credentials no scenario lists that open a tenant of their own on first use."""
+
+    surfaces: tuple[str, ...]
+    accepts: str  # which credentials, in a phrase
+    opens: str  # what their tenant starts with, in a phrase
+
+
 # A fault profile: a name for several faults (control plane, `POST /_mock/faults`).
 FaultProfile = Sequence[Mapping[str, object]]
 
@@ -193,6 +214,15 @@ class Provider(ABC):
         the principal that made it. By default: those recorded under that name; a
         provider whose tenants share names (Bird's ad-hoc workspace ids) tells them apart."""
         return lambda recorded, principal: recorded == tenant
+
+    def credentials(self) -> list[Credential]:
+        """The credentials the scenario lists (none by default)."""
+        return []
+
+    def ad_hoc_credentials(self) -> list[AdHocCredentials]:
+        """What other credentials open a tenant of their own (none by default: only the
+        listed ones are accepted)."""
+        return []
 
     def otp_codes(self, phone_number: str | None = None) -> list[OtpCode]:
         """The codes sent to a number (None: to any number), newest first (a provider

@@ -29,6 +29,8 @@ import yaml
 from mockserver import Settings, create_app
 from mockserver.scenario import load_scenario
 from mockserver.settings import PARSERS, env_var
+from mockserver.version import __version__
+from tests.contract.test_workflows import IMAGE, REPOSITORY, actionlint
 from tests.support.live import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,10 +257,31 @@ def valid_settings(environment: dict[str, Any]) -> Settings:
     return Settings.from_env({name: str(environment[name]) for name in names})
 
 
-def test_compose_builds_the_mock_from_this_repository() -> None:
+def commented_yaml(path: Path, first: str) -> Any:
+    """The YAML a file shows in comments, from the commented line starting `first` to the
+    end of that comment block, uncommented and parsed."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    [start] = [
+        i
+        for i, line in enumerate(lines)
+        if line.lstrip().startswith("#") and line.lstrip()[1:].strip().startswith(first)
+    ]
+    block = []
+    for line in lines[start:]:
+        stripped = line.lstrip()
+        if not stripped.startswith("#"):
+            break
+        block.append(stripped[1:])
+    return yaml.safe_load("\n".join(block))
+
+
+def test_compose_uses_the_published_image_or_builds_this_repository() -> None:
     mock = compose()["services"][MOCK]
-    assert (COMPOSE_FILE.parent / mock["build"]).resolve() == ROOT
-    assert mock["image"] == "numbers-mock:latest"
+    assert mock["image"] == f"{IMAGE}:{__version__}"
+    assert "build" not in mock
+    alternative = commented_yaml(COMPOSE_FILE, "build:")
+    assert (COMPOSE_FILE.parent / alternative["build"]).resolve() == ROOT
+    assert not str(alternative["image"]).startswith(IMAGE)  # a local tag, not the registry's
     published = [str(port).rsplit(":", 1) for port in mock["ports"]]
     assert ["8080", "8080"] in published
 
@@ -272,21 +295,20 @@ def test_compose_starts_the_client_once_the_mock_is_healthy() -> None:
     assert "/_mock/health" in " ".join(test)
     # By service name, on the port the mock listens on inside the network.
     port = valid_settings(mock.get("environment", {})).port
-    for name in ("BIRD_BASE_URL", "VOBIZ_BASE_URL"):
+    for name in ("BIRD_BASE_URL", "VOBIZ_BASE_URL", "NUMBERS_MOCK_URL"):
         assert client["environment"][name] == f"http://{MOCK}:{port}"
 
 
-def test_compose_mounts_a_scenario_the_mock_can_load() -> None:
+def test_compose_names_a_scenario_the_mock_can_load() -> None:
     mock = compose()["services"][MOCK]
     settings = valid_settings(mock["environment"])
-    mounts = {}
-    for volume in mock["volumes"]:
-        host, target, *_ = volume.split(":")
-        mounts[target] = (COMPOSE_FILE.parent / host).resolve()
-    assert settings.fixtures is not None
-    scenario_file = mounts[str(settings.fixtures)]
-    assert scenario_file.is_file()
-    assert load_scenario(scenario_file).name
+    assert settings.scenario == "default"  # a built-in one, by name: nothing to mount
+    assert load_scenario(settings.scenario_source).name == "default"
+    # The commented alternative mounts a file where its variable points.
+    [volume] = commented_yaml(COMPOSE_FILE, "volumes:")["volumes"]
+    target = volume.split(":")[1]
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    assert f"#   MOCKSERVER_SCENARIO: {target}" in text
 
 
 def compose_client_script() -> tuple[str, dict[str, str]]:
@@ -329,36 +351,64 @@ def test_actions_runs_on_pushes_and_pull_requests() -> None:
     assert {"push", "pull_request"} <= set(triggers)
     job, _ = job_steps()
     assert str(job["runs-on"]).startswith("ubuntu-")
-    # Every ${{ env.X }} the workflow uses is defined at its top.
-    used = set(re.findall(r"\$\{\{\s*env\.(\w+)\s*\}\}", ACTIONS_FILE.read_text(encoding="utf-8")))
-    assert used
-    assert used <= set(document["env"])
 
 
-def test_actions_builds_starts_and_waits_for_the_mock_before_testing() -> None:
+def test_actions_serves_the_published_image_as_a_service() -> None:
     job, steps = job_steps()
-    [checkout] = [s for s in steps if s.get("with", {}).get("repository")]
-    build = step_index(steps, r"docker build ")
-    assert shlex.split(steps[build]["run"])[-1] == checkout["with"]["path"]
-    assert "-t numbers-mock:latest" in steps[build]["run"]
-    start = step_index(steps, r"docker run ")
-    wait = step_index(steps, r"/_mock/health")
-    tests = step_index(steps, r"pytest")
-    assert build < start < wait < tests
-    loop = steps[wait]["run"]
+    service = job["services"][MOCK]
+    assert service["image"] == f"{IMAGE}:{__version__}"
+    host_port, container_port = service["ports"][0].split(":")
+    assert valid_settings(service["env"]).port == int(container_port) == 8080
+    assert load_scenario(valid_settings(service["env"]).scenario_source).name
+    # The runner waits for the image's HEALTHCHECK; the options only make it poll faster.
+    assert "--health-interval" in service["options"]
+    for name in ("BIRD_BASE_URL", "VOBIZ_BASE_URL", "NUMBERS_MOCK_URL"):
+        assert job["env"][name] == f"http://localhost:{host_port}"
+    # The plugin comes from the same release as the image.
+    tests = steps[step_index(steps, r"pytest")]["run"]
+    assert f'"numbers-mock[pytest] @ git+{REPOSITORY}@v{__version__}"' in tests
+    [logs] = [s for s in steps if "docker logs" in s.get("run", "")]
+    assert logs["if"] == "failure()"
+    assert "job.services.numbers-mock.id" in logs["run"]
+
+
+def test_actions_builds_from_source_as_its_commented_alternative(tmp_path: Path) -> None:
+    """The steps shown in the header, uncommented in place of `services:`, are a workflow
+    actionlint passes, which builds with a cache, starts the mock and waits for it."""
+    alternative = commented_yaml(ACTIONS_FILE, "- name: Check out numbers-mock")
+    [checkout] = [s for s in alternative if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["repository"] == REPOSITORY.removeprefix("https://github.com/")
+    [build] = [s for s in alternative if s.get("uses", "").startswith("docker/build-push-action@")]
+    assert build["with"]["context"] == checkout["with"]["path"]
+    assert build["with"]["load"] is True
+    assert build["with"]["cache-from"].startswith("type=gha")
+    assert build["with"]["cache-to"].startswith("type=gha")
+    start = step_index(alternative, r"docker run ")
+    wait = step_index(alternative, r"/_mock/health")
+    assert start < wait
+    argv = shlex.split(alternative[start]["run"])
+    assert argv[-1] == build["with"]["tags"]
+    environment = dict(argv[i + 1].split("=", 1) for i, a in enumerate(argv) if a == "-e")
+    assert valid_settings(environment).port == 8080
+    loop = alternative[wait]["run"]
     assert re.search(r"^\s*(for|until|while) ", loop, re.M), "the wait is a bounded loop"
     assert "exit 1" in loop
     assert "docker logs" in loop
-    # The job's base URLs point at the published port.
-    argv = shlex.split(steps[start]["run"])
-    assert "-d" in argv
-    assert argv[-1] == "numbers-mock:latest"
-    host_port, container_port = argv[argv.index("-p") + 1].split(":")
-    environment = dict(argv[i + 1].split("=", 1) for i, a in enumerate(argv) if a == "-e")
-    assert valid_settings(environment).port == int(container_port) == 8080
-    for name in ("BIRD_BASE_URL", "VOBIZ_BASE_URL"):
-        assert job["env"][name] == f"http://localhost:{host_port}"
-    assert f"localhost:{host_port}/_mock/health" in loop
+    document = workflow()
+    job, steps = job_steps()
+    del job["services"]
+    job["steps"] = [
+        *alternative,
+        *steps[:-1],
+        {"if": "failure()", "run": "docker logs numbers-mock"},
+    ]
+    assembled = tmp_path / "from-source.yml"
+    assembled.write_text(
+        yaml.safe_dump({"name": "from-source", "on": ["push"], "jobs": {"it": job}})
+    )
+    assert document["jobs"]
+    lint = actionlint(assembled)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
 # What the examples send, against the mock ---------------------------------------------------

@@ -48,7 +48,7 @@ def test_a_bad_scenario_names_file_line_and_setting(
 
 
 def test_unreadable_and_unparsable_files_are_one_line_errors(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="cannot read fixtures file"):
+    with pytest.raises(ScenarioError, match="cannot read scenario file"):
         load_scenario(tmp_path / "absent.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nbird: [\n")

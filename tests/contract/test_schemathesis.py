@@ -80,7 +80,7 @@ def mock_url() -> Iterator[str]:
 def _schemathesis() -> str:
     beside = Path(sys.executable).with_name("schemathesis")
     found = str(beside) if beside.exists() else shutil.which("schemathesis")
-    assert found, "schemathesis is a test dependency: pip install -e '.[test]'"
+    assert found, "schemathesis is a dev dependency: pip install -e '.[dev]'"
     return found
 
 

@@ -16,7 +16,8 @@ from mockserver.cli import parse_settings
 
 pytestmark = pytest.mark.socket
 READY = re.compile(
-    r"^numbers-mock \S+ ready at (http://127\.0\.0\.1:(\d+)) .*default credentials: "
+    r"^numbers-mock \S+ ready at (http://127\.0\.0\.1:(\d+)) .*scenario '(\S+)'\); "
+    r"its credentials: GET \1/_mock/credentials\n"
 )
 
 
@@ -57,7 +58,7 @@ def test_port_zero_prints_one_readiness_line_and_serves() -> None:
             "mockserver: error: MOCKSERVER_PORT: '70000' is not a port",
         ),
         (["--log-level", "loud"], {}, "mockserver: error: --log-level: 'loud' is not a log level"),
-        (["--fixtures", "/nonexistent.yaml"], {}, "mockserver: error: cannot read fixtures file"),
+        (["--scenario", "/nonexistent.yaml"], {}, "mockserver: error: cannot read scenario file"),
         (["--seed"], {}, "mockserver: error: argument --seed: expected one argument"),
         (["--clock", "lunar"], {}, "mockserver: error: --clock: 'lunar' is not a clock mode"),
         (
@@ -65,7 +66,9 @@ def test_port_zero_prints_one_readiness_line_and_serves() -> None:
             {"MOCKSERVER_CLOCK_START": "2026-03-01T10:00:00"},
             "mockserver: error: MOCKSERVER_CLOCK_START: '2026-03-01T10:00:00' needs a UTC offset",
         ),
-        (["--journal-size", "0"], {}, "mockserver: error: --journal-size: '0' must be a positive"),
+        (["--journal-size", "-1"], {}, "mockserver: error: --journal-size: '-1' must be 0 (no"),
+        (["--seed", "-1"], {}, "mockserver: error: --seed: '-1' is negative: a seed is 0 or"),
+        ([], {"MOCKSERVER_SEED": "-7"}, "mockserver: error: MOCKSERVER_SEED: '-7' is negative"),
     ],
 )
 def test_bad_settings_exit_2_with_one_line(
@@ -79,13 +82,19 @@ def test_bad_settings_exit_2_with_one_line(
     assert out == ""
 
 
-def test_an_invalid_fixtures_file_names_its_line(tmp_path: Path) -> None:
+def test_an_invalid_scenario_file_names_each_problems_line(tmp_path: Path) -> None:
     scenario = tmp_path / "mine.yaml"
     scenario.write_text("name: mine\nbird: {}\nvobiz: {}\n")
-    process = start("--fixtures", str(scenario))
+    process = start("--scenario", str(scenario))
     _, err = process.communicate(timeout=20)
     assert process.returncode == 2
-    assert re.match(rf"mockserver: error: {re.escape(str(scenario))}:2: bird: ", err), err
+    first, *problems = err.splitlines()
+    assert first == f"mockserver: error: {scenario}: 7 problems:", err
+    assert len(problems) == 7, err
+    bird = [p for p in problems if p.startswith(f"  {scenario}:2: bird: ")]
+    vobiz = [p for p in problems if p.startswith(f"  {scenario}:3: vobiz: ")]
+    assert len(bird) == 4, err  # currency, tenants, adHocTenants, stock
+    assert len(vobiz) == 3, err
 
 
 def test_a_manual_clock_starts_frozen_where_it_is_told() -> None:

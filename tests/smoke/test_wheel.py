@@ -86,3 +86,79 @@ def test_the_installed_wheel_serves_from_elsewhere(wheel: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     # 'o' is not a UUID: served and validated; the dashboard renders from the installed files.
     assert result.stdout.split() == ["422", "200", "200"]
+
+
+# A downstream project's own test, using the plugin as its README shows.
+DOWNSTREAM_TEST = """
+import sys
+
+import httpx
+
+def test_a_vobiz_order_completes(numbers_mock_inprocess):
+    mock = numbers_mock_inprocess
+    order = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
+    path = "/api/v1/messaging/numbers/whatsapp/orders"
+    placed = mock.client.post(path, json=order, headers=mock.tenant.vobiz_headers)
+    assert placed.status_code == 201, placed.text
+    mock.control.advance(30)
+    got = mock.client.get(f"{path}/{placed.json()['id']}", headers=mock.tenant.vobiz_headers)
+    assert got.json()["status"] == "completed"
+    loaded = sorted({name.split(".")[0] for name in sys.modules})
+    print("LOADED", " ".join(loaded))
+"""
+PYTEST_PLUGINS = (
+    "import importlib.metadata as m; "
+    "print(*sorted(e.name for e in m.entry_points(group='pytest11')))"
+)
+# This project's own test tools: none is what a downstream project gets with [pytest].
+DEV_ONLY = ("schemathesis", "hypothesis", "mypy", "ruff", "playwright", "import_linter")
+
+
+def test_the_pytest_extra_installs_the_plugin_without_the_dev_tools(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """A fresh virtualenv, as a downstream project has: the wheel with `[pytest]` and pytest,
+    from the index and cache this machine's pip uses. Its pytest run loads the plugin by
+    its entry point and never imports schemathesis (which is not even installed)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "-q", f"{wheel}[pytest]", "pytest"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    project = tmp_path / "downstream"
+    project.mkdir()
+    (project / "test_downstream.py").write_text(DOWNSTREAM_TEST)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS")}
+    result = subprocess.run(
+        [python, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("LOADED ")]
+    loaded = set(line.split()[1:])
+    assert {"mockserver", "httpx"} <= loaded
+    assert not loaded & set(DEV_ONLY), loaded & set(DEV_ONLY)
+    # The pytest plugins every run of that project loads: the mock's, anyio's (httpx's
+    # dependency) and Faker's (the mock's): no schemathesis or hypothesis.
+    entry_points = subprocess.run(
+        [python, "-c", PYTEST_PLUGINS], capture_output=True, text=True, check=True
+    )
+    assert entry_points.stdout.split() == ["anyio", "faker", "numbers_mock"], entry_points.stdout
+    for tool in DEV_ONLY:
+        found = subprocess.run(
+            [python, "-c", f"import importlib.util as u; print(u.find_spec({tool!r}) is None)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert found.stdout.strip() == "True", f"{tool} is installed by [pytest]"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from mockserver.errors import Unauthenticated
+from mockserver.providers.base import AdHocCredentials, Credential
 
 ACCESS_KEY = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -59,3 +60,36 @@ def tenant_of(principal: BirdPrincipal | None, path: Mapping[str, str]) -> str |
     """Bird's unit of isolation, wallets and rate limits is the workspace (the organization
     for stock search)."""
     return path.get("workspaceId") or path.get("organizationId")
+
+
+# --- the scenario's credentials, as the control plane lists them ----------------------------
+
+SURFACES = ("bird",)
+
+
+def credentials(bird: Mapping[str, Any]) -> list[Credential]:
+    """The access keys and user tokens of the scenario's `bird` section, one entry per
+    workspace each opens."""
+    found = []
+    for tenant in bird["tenants"]:
+        given = [("access key", f"AccessKey {key}") for key in tenant.get("accessKeys", [])]
+        given += [("user token", f"Bearer {token}") for token in tenant.get("userTokens", [])]
+        for kind, header in given:
+            for workspace in tenant["workspaces"]:
+                ids = {"organizationId": tenant["organizationId"], "workspaceId": workspace["id"]}
+                found.append(
+                    Credential(SURFACES, tenant["name"], kind, {"Authorization": header}, ids)
+                )
+    return found
+
+
+def ad_hoc_credentials(bird: Mapping[str, Any]) -> list[AdHocCredentials]:
+    ad_hoc = bird["adHocTenants"]
+    if not ad_hoc["enabled"]:
+        return []
+    accepts = (
+        "any other 'Authorization: AccessKey <key>' of 8-128 letters, digits, _ or - (or a "
+        "JWT-shaped Bearer), with organization and workspace ids of your choosing"
+    )
+    opens = f"each workspace with a {ad_hoc['wallet']} {bird['currency']} wallet"
+    return [AdHocCredentials(SURFACES, accepts, opens)]

@@ -16,6 +16,8 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.domain.rules import Rules
 from mockserver.providers.base import (
+    AdHocCredentials,
+    Credential,
     FaultProfile,
     Provider,
     Section,
@@ -131,6 +133,14 @@ class BirdProvider(Provider):
             return mine and (whole or name == tenant)
 
         return match
+
+    def credentials(self) -> list[Credential]:
+        section = self._scenario.section(self.name)
+        return auth.credentials(section) + platform_auth.credentials(section)
+
+    def ad_hoc_credentials(self) -> list[AdHocCredentials]:
+        section = self._scenario.section(self.name)
+        return auth.ad_hoc_credentials(section) + platform_auth.ad_hoc_credentials(section)
 
     def wallets(self) -> list[TenantWallet]:
         return [

@@ -15,8 +15,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mockserver.errors import Unauthenticated
+from mockserver.providers.base import AdHocCredentials, Credential
 
 AUTH_ID = re.compile(r"^MA_[A-Z0-9]{8}$")
 TOKEN = re.compile(r"^[!-~]{8,256}$")
@@ -94,3 +96,36 @@ def _account_of(token: str, payload: str) -> str:
 def tenant_of(principal: VobizPrincipal | None, path: Mapping[str, str]) -> str | None:
     """The account; unknown until the credentials are read."""
     return principal.auth_id if principal is not None else None
+
+
+# --- the scenario's credentials, as the control plane lists them ----------------------------
+
+# The WhatsApp numbers API and the account API take the same credentials.
+SURFACES = ("vobiz", "vobiz-account")
+
+
+def credentials(vobiz: Mapping[str, Any]) -> list[Credential]:
+    """The auth id and token pairs, and the bearer tokens, of the scenario's accounts."""
+    found = []
+    for account in vobiz["accounts"]:
+        auth_id = account["authId"]
+        ids = {"authId": auth_id}
+        for token in account.get("authTokens", []):
+            headers = {"X-Auth-ID": auth_id, "X-Auth-Token": token}
+            found.append(Credential(SURFACES, auth_id, "auth id and token", headers, ids))
+        for token in account.get("bearerTokens", []):
+            headers = {"Authorization": f"Bearer {token}"}
+            found.append(Credential(SURFACES, auth_id, "bearer token", headers, ids))
+    return found
+
+
+def ad_hoc_credentials(vobiz: Mapping[str, Any]) -> list[AdHocCredentials]:
+    ad_hoc = vobiz["adHocAccounts"]
+    if not ad_hoc["enabled"]:
+        return []
+    accepts = (
+        "any other X-Auth-ID of MA_ and 8 upper-case letters or digits with an X-Auth-Token "
+        "of 8+ characters (the pair is bound on first use), or a JWT-shaped Bearer"
+    )
+    balances = ", ".join(f"{amount} {currency}" for currency, amount in ad_hoc["balances"].items())
+    return [AdHocCredentials(SURFACES, accepts, f"an account holding {balances}")]

@@ -10,6 +10,8 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.domain.rules import Rules
 from mockserver.providers.base import (
+    AdHocCredentials,
+    Credential,
     OtpCode,
     Provider,
     Surface,
@@ -76,6 +78,12 @@ class VobizProvider(Provider):
 
     def reset_tenant(self, tenant: str) -> set[str]:
         return {tenant} if self.backend.reset_account(tenant) else set()
+
+    def credentials(self) -> list[Credential]:
+        return auth.credentials(self._scenario.section(self.name))
+
+    def ad_hoc_credentials(self) -> list[AdHocCredentials]:
+        return auth.ad_hoc_credentials(self._scenario.section(self.name))
 
     def wallets(self) -> list[TenantWallet]:
         return [

@@ -20,9 +20,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from mockserver.errors import Unauthenticated
+from mockserver.providers.base import AdHocCredentials, Credential
 from mockserver.providers.bird.platform import ids
 
 API_KEY = re.compile(r"^(?:bk|bm)_[a-z]{2}[0-9]{1,3}_[A-Za-z0-9_]{16,80}$")
@@ -78,3 +79,31 @@ def authenticate(headers: Mapping[str, str]) -> PlatformPrincipal:
 def tenant_of(principal: PlatformPrincipal | None, path: Mapping[str, str]) -> str | None:
     """The platform's unit of isolation, wallets and rate limits: the key's workspace."""
     return None if principal is None else principal.workspace_id
+
+
+# --- the scenario's credentials, as the control plane lists them ----------------------------
+
+SURFACES = ("bird-platform",)
+
+
+def credentials(bird: Mapping[str, Any]) -> list[Credential]:
+    """The API keys `bird.platform.apiKeys` lists, each with its billing OAuth stand-in."""
+    found = []
+    for key in bird.get("platform", {}).get("apiKeys", []):
+        ids = {"workspaceId": workspace_of(key)}
+        for kind, token in (("API key", key), ("OAuth token (billing)", oauth_token(key))):
+            headers = {"Authorization": f"Bearer {token}"}
+            found.append(Credential(SURFACES, workspace_of(key), kind, headers, ids))
+    return found
+
+
+def ad_hoc_credentials(bird: Mapping[str, Any]) -> list[AdHocCredentials]:
+    ad_hoc = bird["adHocTenants"]
+    if not ad_hoc["enabled"]:
+        return []
+    wallet = bird.get("platform", {}).get("wallet", ad_hoc["wallet"])
+    accepts = (
+        "any 'Authorization: Bearer bk_{region}_...' API key (16-80 letters, digits or _ "
+        f"after the region), and its billing token '{OAUTH_PREFIX}<key>'"
+    )
+    return [AdHocCredentials(SURFACES, accepts, f"a {wallet} {bird['currency']} wallet")]
