@@ -164,7 +164,11 @@ def updated_at(number: LongCodeNumber, now: datetime) -> datetime:
     changes = [number.created_at, order_changed(number, now)]
     sub = number.subscription
     changes += [t for t in (sub.canceled_at, sub.end_at) if t is not None and t <= now]
-    if sub.end_at is not None and sub.end_at + number.deprovisioning <= now:
+    # Deprovisioning follows the end of a provisioned number only: one whose order ended
+    # before it was fulfilled is deprovisioned at once (provisioning_status), so nothing
+    # about it changes `deprovisioning` later and its updatedAt stays where it ended.
+    deprovisions = fulfilled_at(number) is not None
+    if deprovisions and sub.end_at is not None and sub.end_at + number.deprovisioning <= now:
         changes.append(sub.end_at + number.deprovisioning)
     whatsapp = whatsapp_of(number, now)
     if whatsapp is not None:
