@@ -117,6 +117,19 @@ def parse_token(raw: str) -> str:
     return token
 
 
+WEBHOOK_EGRESS = ("any", "private", "loopback", "none")
+
+
+def parse_egress(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in WEBHOOK_EGRESS:
+        raise SettingError(
+            f"{raw!r} is not a webhook egress (any, private: loopback and private hosts, "
+            "loopback, or none: this mock's inbox only)"
+        )
+    return lowered
+
+
 def parse_path(raw: str) -> Path:
     if not raw.strip():
         raise SettingError("the path must not be empty")
@@ -155,6 +168,13 @@ class Settings:
     max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
     max_body_items: int = 1000  # items of one array or object in a provider's request body
     journal_excerpt_chars: int = 4096  # of each journaled path, query string and body
+    # Webhooks (README "Webhooks"): which hosts deliveries may reach (webhooks/urls.py; the
+    # default keeps URLs a fuzzer invents off public hosts), how long a receiver has to
+    # answer, how many requests are in flight at once, how many finished deliveries are kept.
+    webhook_egress: str = "private"
+    webhook_timeout: float = 5.0
+    webhook_concurrency: int = 16
+    webhook_history: int = 1000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -192,6 +212,10 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_query_values": parse_positive_int,
     "max_body_items": parse_positive_int,
     "journal_excerpt_chars": parse_positive_int,
+    "webhook_egress": parse_egress,
+    "webhook_timeout": parse_seconds,
+    "webhook_concurrency": parse_positive_int,
+    "webhook_history": parse_positive_int,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 
