@@ -563,6 +563,16 @@ class Webhooks:
         provider = self._providers.get(delivery.provider)
         return None if provider is None else provider.webhook_target(delivery.route)
 
+    def _url_of(self, delivery: Delivery) -> str:
+        """Where the delivery goes now, as far as can be told (for the record)."""
+        try:
+            target = self._target(delivery)
+        except Exception:  # the record is made without it
+            target = None
+        if target is not None:
+            return target.url
+        return delivery.attempts[-1].url if delivery.attempts else ""
+
     def _start(self, delivery: Delivery) -> None:
         assert self._loop is not None
         task = self._loop.create_task(self._attempt(delivery, self._generation))
@@ -574,6 +584,15 @@ class Webhooks:
             async with self._semaphore:
                 if generation == self._generation and delivery.pending:
                     await self._make_attempt(delivery, generation)
+        except Exception as error:  # a bug must not leave the task failing
+            # Recorded as a failed attempt with its retry, like a receiver's failure: left
+            # pending at the same due time, the delivery would be started again at once.
+            log.exception("numbers-mock webhooks: an attempt of %s failed", delivery.id)
+            if generation == self._generation and delivery.pending:
+                due = delivery.next_attempt_at or self.clock.now()
+                reason = f"the mock could not make this attempt: {_describe(error, 0)}"
+                result = SendResult(None, 0, None, reason)
+                self._record(delivery, due, self._url_of(delivery), result, None)
         finally:
             if generation == self._generation:
                 self._inflight.pop(delivery.id, None)

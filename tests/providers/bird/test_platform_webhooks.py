@@ -273,3 +273,52 @@ def test_a_platform_tenant_reset_forgets_its_endpoints_and_deliveries(
         assert list(client.webhooks.list()) == []
     left = control(live, "GET", "/_mock/webhooks/deliveries", params={"tenant": workspace_of(KEY)})
     assert left["deliveries"] == []
+
+
+def test_live_every_delivery_of_a_tenant_that_bought_a_number_unwraps_with_the_sdk(
+    live: Live, receiver: LocalReceiver
+) -> None:
+    """The issue's live test for the platform API: an endpoint with its signing secret on a
+    real HTTP server on 127.0.0.1, a number bought, the clock moved (the catalog has no
+    number events: nothing is sent for it), then an event of the catalog whose first attempt
+    fails, its retry on the mock clock, a test event and a replay: every request the
+    receiver got is verified with the official SDK's `client.webhooks.unwrap` and an
+    independent implementation of Standard Webhooks."""
+    with live.client() as client:
+        created = client.webhooks.create(events=["sms.received"], url=receiver.url)
+        [item] = live.stock("GB", lambda i: i.type == "mobile")
+        order = client.numbers.orders.create(number=item.number)
+        assert order.status == "completed"
+        control(live, "POST", "/_mock/clock/advance", json={"seconds": 3600})
+        control(live, "POST", "/_mock/webhooks/drain", json={})
+        assert receiver.messages == []  # no number event exists in the platform's catalog
+        receiver.respond(503)
+        [delivery] = emit(live)
+        assert receiver.next().status == 503
+        control(live, "POST", "/_mock/clock/advance", json={"seconds": 30})  # the retry
+        assert receiver.next().status == 200
+        client.webhooks.test(created.id)
+        stub = receiver.next()
+        client.webhooks.replay(created.id)  # nothing failed without a later success: none
+        control(live, "POST", "/_mock/webhooks/drain", json={})
+        messages = receiver.messages
+        assert len(messages) == 3
+        attempts = client.webhooks.attempts(created.id).data
+    assert [(a.status.value, a.response_status_code) for a in attempts] == [
+        ("delivered", 200),
+        ("failed", 503),
+    ]
+    for message in messages:
+        assert platform_valid(message.headers, message.body, created.secret)
+    failed, retried = messages[0], messages[1]
+    assert failed.message_id == retried.message_id == delivery
+    assert failed.body == retried.body
+    with live.client() as client:
+        for message in (failed, retried):
+            event = client.webhooks.unwrap(message.body, message.headers, secret=created.secret)
+            assert event.root.type == "sms.received"
+        # The test stub is signed too; its empty data is no typed event (the SDK says so
+        # only after the signature checked out).
+        with pytest.raises(WebhookVerificationError, match="not a valid event"):
+            client.webhooks.unwrap(stub.body, stub.headers, secret=created.secret)
+    assert json.loads(stub.body)["type"] == "sms.received"
