@@ -6,7 +6,9 @@ the validating edge and the control plane together (DESIGN.md, decision 7).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -32,6 +34,9 @@ from mockserver.scenario import Scenario, load_scenario
 from mockserver.settings import Settings
 from mockserver.state import MockState
 from mockserver.version import __version__
+from mockserver.webhooks.engine import Webhooks, intervals
+from mockserver.webhooks.inbox import Inboxes
+from mockserver.webhooks.models import Policy
 
 # Every provider the mock serves, in the order the control plane lists them.
 PROVIDERS: tuple[ProviderFactory, ...] = (bird.provider, vobiz.provider)
@@ -56,6 +61,12 @@ def create_app(
     built = [factory(scenario, clock, rng) for factory in providers]
     check_names(built)
     sites = [_site(surface, settings.validator) for p in built for surface in p.surfaces]
+    faults = Faults(rng.stream("faults"))
+    webhooks = Webhooks(
+        clock, rng.stream("webhooks.ids"), webhook_policy(settings, scenario), faults
+    )
+    for provider in built:
+        provider.bind_webhooks(webhooks)
     state = MockState(
         version=__version__,
         settings=settings,
@@ -65,7 +76,9 @@ def create_app(
         providers=built,
         specs={site.surface.name: site.spec.document for site in sites},
         journal=Journal(settings.journal_size),
-        faults=Faults(rng.stream("faults")),
+        faults=faults,
+        webhooks=webhooks,
+        inboxes=Inboxes(webhooks.keys_for),
         initial_rng=rng.dump(),
     )
     # The control plane, with the dashboard's pages (a client of its operations) beside it.
@@ -83,11 +96,19 @@ def create_app(
         journal=state.journal,
         faults=state.faults,
         limits=EdgeLimits.of(settings),
+        after_request=webhooks.wake,
     )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await webhooks.aclose()  # stopping: what is in flight is abandoned, not leaked
+
     # --cors: outside the edge, so that a preflight never reaches a provider's router.
     cors = [Middleware(Cors)] if settings.cors else []
-    app = Starlette(middleware=[*cors, edge])
+    app = Starlette(middleware=[*cors, edge], lifespan=lifespan)
     app.state.mock = state
+    webhooks.bind(built, app)
     return app
 
 
@@ -100,6 +121,22 @@ def scenario_credentials(
     (`mockserver credentials`): the providers built, asked through their contract."""
     built = [factory(scenario, clock_for(settings), Rng(settings.seed)) for factory in providers]
     return wire.credentials(scenario.name, built)
+
+
+def webhook_policy(settings: Settings, scenario: Scenario) -> Policy:
+    """How webhooks are delivered: the scenario's retry schedule and signature time, the
+    settings' egress, timeout, concurrency and history (README "Webhooks")."""
+    section = scenario.section("webhooks")
+    policy = Policy(
+        signature_time=section.get("signatureTime", "wall"),
+        timeout=settings.webhook_timeout,
+        concurrency=settings.webhook_concurrency,
+        egress=settings.webhook_egress,
+        history=settings.webhook_history,
+    )
+    if "retryIntervalsSeconds" in section:
+        policy = replace(policy, retry_intervals=intervals(section["retryIntervalsSeconds"]))
+    return policy
 
 
 def clock_for(settings: Settings) -> MockClock:

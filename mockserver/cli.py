@@ -59,6 +59,11 @@ _HELP = {
     "journal_excerpt_chars": "characters of each journaled path and query string, and bytes "
     "of each request and response body, kept; longer ones are cut and marked truncated "
     "(default 4096)",
+    "webhook_egress": "hosts webhook deliveries may reach: any, private (default: loopback, "
+    "private addresses and single-label hosts), loopback, or none (this mock's inbox only)",
+    "webhook_timeout": "seconds a webhook receiver has to answer (default 5)",
+    "webhook_concurrency": "webhook requests in flight at once (default 16)",
+    "webhook_history": "finished webhook deliveries kept, with their attempts (default 1000)",
 }
 
 

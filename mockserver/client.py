@@ -18,7 +18,7 @@ import re
 import secrets
 import string
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +41,9 @@ __all__ = [
     "Rule",
     "SentCode",
     "Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "InboxMessage",
 ]
 
 _AUTH_ID_ALPHABET = string.ascii_uppercase + string.digits
@@ -220,6 +223,51 @@ class JournalEntry(TypedDict):
     status: int
     durationMs: float
     fault: NotRequired[str | None]
+
+
+class WebhookAttempt(TypedDict):
+    id: str
+    number: int
+    at: str
+    url: str
+    outcome: str  # delivered | failed | dropped
+    statusCode: int | None
+    durationMs: int
+    error: str | None
+    responseBody: str | None
+    nextAttemptAt: str | None
+    headers: dict[str, str]
+    fault: str | None
+    duplicate: bool
+
+
+class WebhookDelivery(TypedDict):
+    id: str
+    provider: str
+    tenant: str
+    subscription: str
+    event: str
+    eventId: str
+    createdAt: str
+    status: str  # pending | delivered | failed | dropped | cancelled
+    nextAttemptAt: str | None
+    finishedAt: str | None
+    note: str | None
+    once: bool
+    body: str
+    attempts: list[WebhookAttempt]
+
+
+class InboxMessage(TypedDict):
+    seq: int
+    receivedAt: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    json: Any
+    truncated: bool
+    verification: dict[str, Any]  # scheme, valid (None: nothing to check), detail
+    status: int
 
 
 # --- the control client ----------------------------------------------------------------------
@@ -440,6 +488,52 @@ class _Ops:
     def clear_journal() -> _Call[None]:
         return _Call("DELETE", "/_mock/journal", _nothing)
 
+    @staticmethod
+    def webhooks() -> _Call[dict[str, Any]]:
+        return _Call("GET", "/_mock/webhooks", _same)
+
+    @staticmethod
+    def deliveries(filters: Mapping[str, Any]) -> _Call[list[WebhookDelivery]]:
+        return _Call("GET", "/_mock/webhooks/deliveries", _key("deliveries"), _query(**filters))
+
+    @staticmethod
+    def delivery(delivery_id: str) -> _Call[WebhookDelivery]:
+        return _Call("GET", f"/_mock/webhooks/deliveries/{delivery_id}", _same)
+
+    @staticmethod
+    def redeliver(delivery_id: str) -> _Call[WebhookDelivery]:
+        return _Call("POST", f"/_mock/webhooks/deliveries/{delivery_id}/redeliver", _same)
+
+    @staticmethod
+    def pause_webhooks(scope: Mapping[str, Any]) -> _Call[dict[str, Any]]:
+        return _Call("POST", "/_mock/webhooks/pause", _same, body=_query(**scope))
+
+    @staticmethod
+    def resume_webhooks(scope: Mapping[str, Any]) -> _Call[dict[str, Any]]:
+        return _Call("POST", "/_mock/webhooks/resume", _same, body=_query(**scope))
+
+    @staticmethod
+    def drain_webhooks(timeout: float) -> _Call[bool]:
+        return _Call("POST", "/_mock/webhooks/drain", _key("idle"), body={"timeout": timeout})
+
+    @staticmethod
+    def emit_event(provider: str, tenant: str, event_type: str, data: Any) -> _Call[list[str]]:
+        body = {"provider": provider, "tenant": tenant, "type": event_type, "data": data}
+        return _Call("POST", "/_mock/webhooks/events", _key("deliveries"), body=body)
+
+    @staticmethod
+    def inbox(name: str, after: int, wait: float) -> _Call[list[InboxMessage]]:
+        params = _query(after=after or None, wait=wait or None)
+        return _Call("GET", f"/_mock/inbox/{name}", _key("messages"), params)
+
+    @staticmethod
+    def configure_inbox(name: str, respond: Sequence[int]) -> _Call[None]:
+        return _Call("PUT", f"/_mock/inbox/{name}", _nothing, body={"respond": list(respond)})
+
+    @staticmethod
+    def clear_inbox(name: str) -> _Call[None]:
+        return _Call("DELETE", f"/_mock/inbox/{name}", _nothing)
+
 
 def _missing(error: NumbersMockError) -> bool:
     """A tenant the mock never saw (reset of a tenant that was not used)."""
@@ -618,6 +712,58 @@ class MockControl:
     def clear_journal(self) -> None:
         self._do(_Ops.clear_journal())
 
+    # webhooks
+    def webhooks(self) -> dict[str, Any]:
+        """How webhooks are delivered (retry schedule, egress...), pauses and counts."""
+        return self._do(_Ops.webhooks())
+
+    def deliveries(self, **filters: Any) -> list[WebhookDelivery]:
+        """Deliveries, newest first, with their attempts; filters: provider, tenant,
+        subscription, event, outcome, limit."""
+        return self._do(_Ops.deliveries(filters))
+
+    def delivery(self, delivery_id: str) -> WebhookDelivery:
+        return self._do(_Ops.delivery(delivery_id))
+
+    def redeliver(self, delivery_id: str) -> WebhookDelivery:
+        """Send a finished delivery again now (one attempt, the same id and body)."""
+        return self._do(_Ops.redeliver(delivery_id))
+
+    def pause_webhooks(self, **scope: Any) -> dict[str, Any]:
+        """Hold deliveries (of a provider, tenant or subscription; all without a scope)."""
+        return self._do(_Ops.pause_webhooks(scope))
+
+    def resume_webhooks(self, **scope: Any) -> dict[str, Any]:
+        """Lift the pause of exactly this scope (every pause without one)."""
+        return self._do(_Ops.resume_webhooks(scope))
+
+    def drain_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until no delivery is in flight or due on the mock's clock; True if so."""
+        return self._do(_Ops.drain_webhooks(timeout))
+
+    def emit_event(
+        self, provider: str, tenant: str, event_type: str, data: Any = None
+    ) -> list[str]:
+        """An event of a provider's catalog (the Bird platform API's `sms.received`...) to
+        a tenant's subscriptions; the ids of the deliveries made."""
+        return self._do(_Ops.emit_event(provider, tenant, event_type, data or {}))
+
+    def inbox_url(self, name: str) -> str:
+        """The URL of the inbox `name` inside this mock, to subscribe a webhook to."""
+        return f"{self.url}/_mock/inbox/{name}"
+
+    def inbox(self, name: str, *, after: int = 0, wait: float = 0) -> list[InboxMessage]:
+        """What the inbox received after message `after`, waiting up to `wait` seconds for
+        one when there is none yet."""
+        return self._do(_Ops.inbox(name, after, wait))
+
+    def configure_inbox(self, name: str, respond: Sequence[int]) -> None:
+        """Answer the inbox's next messages with these statuses (then 200)."""
+        self._do(_Ops.configure_inbox(name, respond))
+
+    def clear_inbox(self, name: str) -> None:
+        self._do(_Ops.clear_inbox(name))
+
 
 class AsyncMockControl:
     """:class:`MockControl` over an ``httpx.AsyncClient``: the same methods, awaited."""
@@ -732,3 +878,41 @@ class AsyncMockControl:
 
     async def clear_journal(self) -> None:
         await self._do(_Ops.clear_journal())
+
+    async def webhooks(self) -> dict[str, Any]:
+        return await self._do(_Ops.webhooks())
+
+    async def deliveries(self, **filters: Any) -> list[WebhookDelivery]:
+        return await self._do(_Ops.deliveries(filters))
+
+    async def delivery(self, delivery_id: str) -> WebhookDelivery:
+        return await self._do(_Ops.delivery(delivery_id))
+
+    async def redeliver(self, delivery_id: str) -> WebhookDelivery:
+        return await self._do(_Ops.redeliver(delivery_id))
+
+    async def pause_webhooks(self, **scope: Any) -> dict[str, Any]:
+        return await self._do(_Ops.pause_webhooks(scope))
+
+    async def resume_webhooks(self, **scope: Any) -> dict[str, Any]:
+        return await self._do(_Ops.resume_webhooks(scope))
+
+    async def drain_webhooks(self, timeout: float = 10.0) -> bool:
+        return await self._do(_Ops.drain_webhooks(timeout))
+
+    async def emit_event(
+        self, provider: str, tenant: str, event_type: str, data: Any = None
+    ) -> list[str]:
+        return await self._do(_Ops.emit_event(provider, tenant, event_type, data or {}))
+
+    def inbox_url(self, name: str) -> str:
+        return f"{self.url}/_mock/inbox/{name}"
+
+    async def inbox(self, name: str, *, after: int = 0, wait: float = 0) -> list[InboxMessage]:
+        return await self._do(_Ops.inbox(name, after, wait))
+
+    async def configure_inbox(self, name: str, respond: Sequence[int]) -> None:
+        await self._do(_Ops.configure_inbox(name, respond))
+
+    async def clear_inbox(self, name: str) -> None:
+        await self._do(_Ops.clear_inbox(name))

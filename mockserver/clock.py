@@ -8,6 +8,7 @@ let a frozen one run again from where it stands.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol, runtime_checkable
 
@@ -132,6 +133,12 @@ class ManualClock(MockClock):
 def manual_from_now() -> ManualClock:
     """`--clock manual` without a start time: frozen at the current second."""
     return ManualClock(_wall_second())
+
+
+def wall_seconds() -> int:
+    """The wall clock's Unix time in whole seconds: what a webhook signature's timestamp
+    carries (a receiver checks it against its own clock, not the mock's)."""
+    return int(time.time())
 
 
 def _wall_second() -> datetime:

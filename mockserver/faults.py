@@ -4,6 +4,8 @@ A fault matches provider requests by provider, operationId, path glob, method an
 It acts before the handler runs, so a faulted request changes no state (the provider never
 saw it). Rate limits count per tenant in fixed windows of the mock's clock: on a frozen
 clock a window lasts until the clock is moved, which makes 429s deterministic in tests.
+A delivery fault (`delivery`: drop, delay or duplicate) acts on webhook deliveries
+instead, matched by provider, tenant, event type and subscription (webhooks/engine.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mockserver.errors import Injected, MockError, RateLimited
 from mockserver.rng import RandomStream
@@ -30,6 +32,29 @@ class Target:
     tenant: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryTarget:
+    """The webhook delivery a delivery fault may hit."""
+
+    provider: str
+    tenant: str
+    event: str
+    subscription: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEffect:
+    """What a delivery fault does: drop it (never sent), delay it (sent `delay` of mock time
+    later, out of its subscription's order) or duplicate it (sent twice, the same id)."""
+
+    fault_id: str
+    action: str
+    delay: timedelta
+
+
+DELIVERY_ACTIONS = ("drop", "delay", "duplicate")
+
+
 @dataclass(slots=True)
 class Fault:
     id: str
@@ -46,6 +71,11 @@ class Fault:
     probability: float | None = None
     seed: int | None = None
     hits: int = 0
+    # A delivery fault: it acts on webhook deliveries, never on requests.
+    delivery: str | None = None  # DELIVERY_ACTIONS
+    delay_seconds: float | None = None  # for `delay`, in mock time
+    event: str | None = None  # a delivery's event type
+    subscription: str | None = None  # a delivery's subscription id
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
     _draws: RandomStream | None = field(default=None, repr=False)  # set when added
     # Requests counted per tenant in the current rate-limit window, and that window's number:
@@ -64,6 +94,15 @@ class Fault:
             and (self.method is None or self.method == target.method)
             and (self.tenant is None or self.tenant == target.tenant)
             and (self._pattern is None or self._pattern.fullmatch(target.path) is not None)
+        )
+
+    def matches_delivery(self, target: DeliveryTarget) -> bool:
+        return (
+            self.delivery is not None
+            and (self.provider is None or self.provider == target.provider)
+            and (self.tenant is None or self.tenant == target.tenant)
+            and (self.event is None or self.event == target.event)
+            and (self.subscription is None or self.subscription == target.subscription)
         )
 
     def strikes(self) -> bool:
@@ -133,7 +172,7 @@ class Faults:
         """The first matching fault that strikes: its latency, then its error (a rate limit
         only when the window is full)."""
         for fault in self._faults:
-            if not fault.matches(target) or not fault.strikes():
+            if fault.delivery is not None or not fault.matches(target) or not fault.strikes():
                 continue
             error: MockError | None = None
             if fault.rate_limit is not None:
@@ -144,6 +183,17 @@ class Faults:
                 error = Injected(fault.status, fault.message, fault.code)
             fault.hits += 1
             return Effect(fault.id, self._delay(fault), error)
+        return None
+
+    def delivery_effect(self, target: DeliveryTarget) -> DeliveryEffect | None:
+        """The first delivery fault matching a webhook delivery that strikes, if any."""
+        for fault in self._faults:
+            if not fault.matches_delivery(target) or not fault.strikes():
+                continue
+            fault.hits += 1
+            assert fault.delivery is not None
+            delay = timedelta(seconds=fault.delay_seconds or 0)
+            return DeliveryEffect(fault.id, fault.delivery, delay)
         return None
 
     def _delay(self, fault: Fault) -> float:

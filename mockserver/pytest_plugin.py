@@ -48,6 +48,18 @@ Fixtures
     :class:`MockTenant`. The fixture itself is synchronous. An ``async def`` test that uses
     it needs no mark: one that no async plugin runs (anyio's ``@pytest.mark.anyio``,
     pytest-asyncio's modes) is run here, on ``asyncio.run``.
+``numbers_mock_receiver`` (function)
+    A webhook receiver (:class:`mockserver.receiving.LocalReceiver`): an HTTP server on
+    127.0.0.1 and a free port, in a thread. Subscribe its ``url``; after moving the mock's
+    clock, ``next()`` returns the next delivery as it arrives (waiting on an event, never
+    sleeping; ``TimeoutError`` after 10 s), with ``verify_bird(signing_key)`` and
+    ``verify_platform(secret)`` checking its signature; ``respond(500, 500)`` makes it
+    answer the next deliveries with those statuses. The mock delivers to it from wherever
+    it runs on this machine (its default ``--webhook-egress private`` allows loopback).
+``numbers_mock_inbox`` (function)
+    The same interface over the session mock's own inbox (``/_mock/inbox/<fresh name>``),
+    read through the control plane: for a mock that cannot reach the test (a sidecar in
+    another network). Emptied at teardown.
 
 Options
 -------
@@ -94,6 +106,7 @@ if TYPE_CHECKING:
     import httpx
     from starlette.applications import Starlette
 
+    from mockserver.receiving import InboxReceiver, LocalReceiver
     from mockserver.settings import Settings
 
 __all__ = ["AsyncInProcessMock", "InProcessMock"]
@@ -313,6 +326,25 @@ def numbers_mock_async(numbers_mock_app: Starlette) -> AsyncInProcessMock:
         control=AsyncMockControl(client, token=_app_token(numbers_mock_app)),
         tenant=MockTenant.new(INPROCESS_URL),
     )
+
+
+@pytest.fixture
+def numbers_mock_receiver() -> Iterator[LocalReceiver]:
+    """A webhook receiver on 127.0.0.1 and a free port, for this test alone."""
+    from mockserver.receiving import LocalReceiver
+
+    with LocalReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def numbers_mock_inbox(numbers_mock: MockControl) -> Iterator[InboxReceiver]:
+    """A fresh inbox of the session's mock, read through its control plane."""
+    from mockserver.receiving import InboxReceiver
+
+    inbox = InboxReceiver(numbers_mock)
+    yield inbox
+    inbox.close()
 
 
 def _app_token(app: Starlette) -> str | None:

@@ -139,6 +139,19 @@ def parse_scenario(raw: str) -> str:
     return raw.strip()
 
 
+WEBHOOK_EGRESS = ("any", "private", "loopback", "none")
+
+
+def parse_egress(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in WEBHOOK_EGRESS:
+        raise SettingError(
+            f"{raw!r} is not a webhook egress (any, private: loopback and private hosts, "
+            "loopback, or none: this mock's inbox only)"
+        )
+    return lowered
+
+
 def parse_path(raw: str) -> Path:
     if not raw.strip():
         raise SettingError("the path must not be empty")
@@ -189,6 +202,14 @@ class Settings:
         """What to load the scenario from: `scenario`, else the deprecated `fixtures`."""
         return self.scenario if self.scenario is not None else self.fixtures
 
+    # Webhooks (README "Webhooks"): which hosts deliveries may reach (webhooks/urls.py; the
+    # default keeps URLs a fuzzer invents off public hosts), how long a receiver has to
+    # answer, how many requests are in flight at once, how many finished deliveries are kept.
+    webhook_egress: str = "private"
+    webhook_timeout: float = 5.0
+    webhook_concurrency: int = 16
+    webhook_history: int = 1000
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Defaults overridden by `MOCKSERVER_*` variables; raises SettingError on a bad value."""
@@ -227,6 +248,10 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_body_items": parse_positive_int,
     "journal_excerpt_chars": parse_positive_int,
     "cors": parse_bool,
+    "webhook_egress": parse_egress,
+    "webhook_timeout": parse_seconds,
+    "webhook_concurrency": parse_positive_int,
+    "webhook_history": parse_positive_int,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

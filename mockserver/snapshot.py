@@ -12,8 +12,10 @@ and seed.
 
 The dump names its format version (2: every model written from its fields by
 dumps.Codec, references by id); a restore also reads version 1, which each provider's
-codec upgrades. This module holds the header, the checks and the swap, and reaches the
-providers through their contract only.
+codec upgrades. The webhook deliveries (`webhooks`, mockserver/webhooks/) are a part of
+their own, absent from dumps taken before they existed (a restore reads that as none).
+This module holds the header, the checks and the swap, and reaches the providers through
+their contract only.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def take(
     if not found:
         raise UnknownTenant(f"no tenant {tenant!r} in {provider or 'any provider'}")
     if provider is None and tenant is None:
+        # The webhook deliveries, pending and recent (absent from older dumps: none).
+        dump["webhooks"] = state.webhooks.dump()
         # Last: a long block of stream states, after what a person reads the dump for.
         dump["rng"] = state.rng.dump()
     return dump
@@ -160,6 +164,10 @@ def _prepare(state: MockState, data: object) -> Callable[[], None]:
         provider.prepare_restore(dump.mapping(provider.name), int(version))
         for provider in state.providers
     ]
+    webhooks = data.get("webhooks")
+    swaps.append(
+        state.webhooks.prepare_restore(None if webhooks is None else dump.mapping("webhooks"))
+    )
 
     def swap() -> None:
         for provider_swap in swaps:

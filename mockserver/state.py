@@ -14,6 +14,8 @@ from mockserver.providers.base import Provider
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
 from mockserver.settings import Settings
+from mockserver.webhooks.engine import Webhooks
+from mockserver.webhooks.inbox import Inboxes
 
 
 @dataclass(slots=True)
@@ -27,6 +29,8 @@ class MockState:
     specs: Mapping[str, Mapping[str, Any]]  # by surface name (bird, vobiz, control)
     journal: Journal
     faults: Faults
+    webhooks: Webhooks  # the delivery engine (mockserver/webhooks/)
+    inboxes: Inboxes  # /_mock/inbox/<name>
     # The random streams as they stood once the providers were seeded: a full reset puts
     # them back, so the same calls give the same answers again.
     initial_rng: Mapping[str, Any] = field(default_factory=dict)

@@ -177,6 +177,59 @@ def test_the_socket_fixtures_isolate_tenants_and_steer_the_clock(
     result.assert_outcomes(passed=7)
 
 
+WEBHOOK_TESTS = """
+def subscribe_and_buy(tenant, bird, url):
+    org, ws = tenant.bird_organization_id, tenant.bird_workspace_id
+    hooks = f"/organizations/{org}/workspaces/{ws}/webhook-subscriptions"
+    body = {"service": "numbers", "event": "endpoint.updated", "url": url, "signingKey": "k"}
+    assert bird.post(hooks, json=body).status_code == 201
+    found = bird.get(f"/organizations/{org}/numbers-stock-items", params={"countryCodes": "US"})
+    item = next(i for i in found.json()["results"] if "whatsapp" not in i["capabilities"])
+    wanted = {"numberStockItemIds": [item["id"]]}
+    bought = bird.post(f"/workspaces/{ws}/numbers-long-code", json=wanted)
+    assert bought.status_code == 201, bought.text
+
+
+def order_status(message):
+    return message.json["payload"]["number"]["order"]["status"]
+
+
+def test_a_local_receiver_gets_each_change_signed(
+    numbers_mock, numbers_mock_tenant, numbers_mock_receiver, bird
+):
+    receiver = numbers_mock_receiver
+    assert receiver.url.startswith("http://127.0.0.1:")
+    subscribe_and_buy(numbers_mock_tenant, bird, receiver.url)
+    first = receiver.next()
+    assert first.verify_bird("k")
+    assert not first.verify_bird("another key")
+    numbers_mock.advance(5)
+    later = [receiver.next(), receiver.next()]
+    assert [order_status(m) for m in [first, *later]] == ["submitted", "processing", "fulfilled"]
+    assert len({m.message_id for m in [first, *later]}) == 3
+
+
+def test_the_inbox_gets_them_too_and_checks_them_itself(
+    numbers_mock, numbers_mock_tenant, numbers_mock_inbox, bird
+):
+    inbox = numbers_mock_inbox
+    assert "/_mock/inbox/" in inbox.url
+    subscribe_and_buy(numbers_mock_tenant, bird, inbox.url)
+    assert order_status(inbox.next()) == "submitted"
+    numbers_mock.advance(5)
+    assert [order_status(inbox.next()) for _ in range(2)] == ["processing", "fulfilled"]
+    assert all(m.verify_bird("k") for m in inbox.messages)
+    assert list(inbox.verified()) == [True, True, True]
+"""
+
+
+@pytest.mark.socket
+def test_the_webhook_fixtures_wait_for_and_verify_deliveries(pytester: pytest.Pytester) -> None:
+    inner(pytester, WEBHOOK_TESTS)
+    result = pytester.runpytest_inprocess(*PLUGIN)
+    result.assert_outcomes(passed=2)
+
+
 def test_the_in_process_fixtures_give_each_test_its_own_mock(pytester: pytest.Pytester) -> None:
     inner(
         pytester,

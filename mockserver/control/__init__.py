@@ -6,7 +6,7 @@ import hmac
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockserver.control import errors, session
+from mockserver.control import errors, session, webhooks
 from mockserver.control.backend import ControlBackend
 from mockserver.control.handlers import HANDLERS
 from mockserver.control.vocabulary import filled
@@ -16,13 +16,14 @@ from mockserver.providers.base import Surface
 if TYPE_CHECKING:
     from mockserver.state import MockState
 
-__all__ = ["PREFIX", "SPEC_FILE", "filled", "surface"]
+__all__ = ["PREFIX", "SPEC_FILE", "filled", "surface", "webhooks"]
 
 PREFIX = "/_mock/"
 SPEC_FILE = "control.yaml"
-# What a health check, and a tool fetching a spec, may read without the control token; and
-# the sign-in that trades the token for the dashboard's session (it checks the token itself).
-OPEN = frozenset({"getHealth", "getSpec", "createSession"})
+# What a health check, and a tool fetching a spec, may read without the control token;
+# the sign-in that trades the token for the dashboard's session (it checks the token
+# itself); and the inbox's receiving end (a provider's delivery carries no control token).
+OPEN = frozenset({"getHealth", "getSpec", "createSession", "receiveInbox"})
 
 
 def surface(mock: MockState) -> Surface:

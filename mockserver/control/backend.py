@@ -118,6 +118,8 @@ class ControlBackend:
             self.mock.clock.restart()
         self.mock.faults.clear()
         self.mock.journal.clear()
+        self.mock.webhooks.reset()
+        self.mock.inboxes.clear()
 
     def reset_tenant(self, provider: str, tenant: str) -> None:
         """Reset the one tenant `tenant` names, and drop the faults scoped to it (under any
@@ -125,6 +127,7 @@ class ControlBackend:
         names = self.provider(provider).reset_tenant(tenant)
         if not names:
             raise _no_tenant(provider, tenant)
+        self.mock.webhooks.forget(provider, names | {tenant})
         for fault in self.mock.faults.all():
             if fault.provider in (None, provider) and fault.tenant in names | {tenant}:
                 self.mock.faults.remove(fault.id)
@@ -232,12 +235,17 @@ class ControlBackend:
 
     def add_faults(self, body: Mapping[str, Any]) -> list[Fault]:
         profile = body.get("profile")
-        effects = ("latencyMs", "status", "rateLimit")
+        effects = ("latencyMs", "status", "rateLimit", "delivery")
         if profile is None and not any(key in body for key in effects):
             raise Invalid(
-                "A fault needs a profile or an effect: latencyMs, status or rateLimit",
-                {"/": ["give `profile`, or at least one of latencyMs, status, rateLimit"]},
+                "A fault needs a profile or an effect: latencyMs, status, rateLimit or delivery",
+                {
+                    "/": [
+                        "give `profile`, or at least one of latencyMs, status, rateLimit, delivery"
+                    ]
+                },
             )
+        check_delivery_fault(body)
         latency = body.get("latencyMs")
         if latency is not None and latency.get("max", latency["min"]) < latency["min"]:
             raise Invalid("latencyMs.max is below latencyMs.min", {"/latencyMs/max": ["< min"]})
@@ -278,6 +286,10 @@ class ControlBackend:
             else (int(rate["limit"]), float(rate.get("perSeconds", 1))),
             probability=spec.get("probability"),
             seed=spec.get("seed"),
+            delivery=spec.get("delivery"),
+            delay_seconds=spec.get("delaySeconds", 60 if spec.get("delivery") == "delay" else None),
+            event=spec.get("event"),
+            subscription=spec.get("subscription"),
         )
 
     def delete_fault(self, fault_id: str) -> None:
@@ -309,6 +321,31 @@ class ControlBackend:
                 f"{self.mock.journal.capacity} provider requests)",
             )
         return found[0]
+
+
+def check_delivery_fault(body: Mapping[str, Any]) -> None:
+    """A delivery fault (`delivery`) acts on webhook deliveries only; its matchers are
+    provider, tenant, event and subscription."""
+    if "delivery" not in body:
+        stray = [k for k in ("event", "subscription", "delaySeconds") if k in body]
+        if stray:
+            raise Invalid(
+                f"{', '.join(stray)} narrow a delivery fault: give `delivery` too",
+                {f"/{k}": ["needs delivery"] for k in stray},
+            )
+        return
+    request_only = [
+        k for k in ("latencyMs", "status", "rateLimit", "operationId", "path", "method", "profile")
+        if k in body
+    ]  # fmt: skip
+    if request_only:
+        raise Invalid(
+            "A delivery fault acts on webhook deliveries, not requests: "
+            f"drop {', '.join(request_only)}",
+            {f"/{k}": ["not with delivery"] for k in request_only},
+        )
+    if "delaySeconds" in body and body["delivery"] != "delay":
+        raise Invalid("delaySeconds is for delivery delay", {"/delaySeconds": ["only for delay"]})
 
 
 def _out_of_range(error: OutOfRange, field: str) -> Invalid:

@@ -106,6 +106,10 @@ def fault(value: Fault) -> dict[str, Any]:
         "probability": value.probability,
         "seed": value.seed,
         "hits": value.hits,
+        "delivery": value.delivery,
+        "delaySeconds": value.delay_seconds,
+        "event": value.event,
+        "subscription": value.subscription,
     }
 
 

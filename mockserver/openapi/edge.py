@@ -18,9 +18,10 @@ period ends): the edge answers those in the site's dialect too, and closes the c
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -89,8 +90,12 @@ class Edge:
         journal: Journal,
         faults: Faults,
         limits: EdgeLimits = DEFAULT_LIMITS,
+        after_request: Callable[[], None] | None = None,
     ) -> None:
         self.app = app
+        # Run after every request is answered (the webhook engine: what the request changed
+        # is delivered from here, on this event loop).
+        self.after_request = after_request
         self.sites = sites
         self.clock = clock
         self.request_ids = request_ids
@@ -131,7 +136,8 @@ class Edge:
                 raise
             # uvicorn cancels what still runs when its shutdown grace period ends; its own
             # answer would be a bare-text 500 and a traceback. The request ran nothing yet
-            # (handlers are synchronous: only a fault's latency or a slow body gets here).
+            # (handlers are synchronous but the few that wait on a webhook's receiver: only
+            # those, a fault's latency or a slow body get here).
             context = ErrorContext(request_id, self.clock.now())
             reply = site.surface.render_error(ShuttingDown(), context)
             checked, close = False, True
@@ -149,6 +155,8 @@ class Edge:
         await _send(send, reply, payload, request_id, head=scope["method"] == "HEAD", close=close)
         if arrived is not None:
             self._record(exchange, reply.status, arrived, started, reply, payload)
+        if self.after_request is not None:
+            self.after_request()
 
     def _record(
         self,
@@ -236,8 +244,13 @@ class Edge:
             body=validated.body,
             request_id=exchange.request_id,
             base_url="" if site.surface.journaled else _base_url(scope, headers),
+            headers=headers,
+            raw_body=incoming.body,
         )
-        return site.surface.handlers[operation.operation_id](call)
+        reply = site.surface.handlers[operation.operation_id](call)
+        if inspect.isawaitable(reply):
+            return await reply
+        return reply
 
     def _guard(self, incoming: Incoming, site: Site) -> None:
         """What validation would pay for in proportion to the input, refused first: too many

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from mockserver.domain.wallet import Wallet
     from mockserver.rng import Rng
     from mockserver.scenario import Scenario
+    from mockserver.webhooks.engine import Outbox
+    from mockserver.webhooks.models import WebhookTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,26 @@ class Provider(ABC):
             return None
         surfaces = tuple(surface.name for surface in self.surfaces)
         return TenantDetail(tenant, surfaces, held[0].owner, held, [])
+
+    # --- webhooks (mockserver/webhooks/): a provider that has none keeps the defaults ------
+
+    def bind_webhooks(self, outbox: Outbox) -> None:
+        """The delivery engine this provider hands its events to (`Outbox.emit`), once,
+        when the app is built."""
+        return None
+
+    def webhook_target(self, route: str) -> WebhookTarget | None:
+        """Where and how the subscription `route` (an `Outgoing.route` this provider gave)
+        is delivered to now: its URL, signing scheme and keys, and whether the provider's
+        own pause holds it. None: it no longer exists (its pending deliveries stop)."""
+        return None
+
+    def emit_event(self, tenant: str, event_type: str, data: Any) -> list[str] | None:
+        """An event of this provider's catalog the harness asks for (`POST
+        /_mock/webhooks/events`), to every matching subscription of the tenant: the ids of
+        the deliveries. None: the provider has no such tenant. Raises Invalid for an event
+        the provider cannot emit."""
+        return None
 
     # --- the state dump (snapshot.py): this provider's part -------------------------------
 

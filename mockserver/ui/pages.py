@@ -232,6 +232,31 @@ def rules(ui: Dashboard, call: Call[None]) -> Reply:
     )
 
 
+@PAGES.operation("getDashboardWebhooks")
+def webhooks(ui: Dashboard, call: Call[None]) -> Reply:
+    filters = {
+        "provider": _text(call, "provider"),
+        "tenant": _text(call, "tenant"),
+        "subscription": _text(call, "subscription"),
+        "event": _text(call, "event"),
+        "outcome": _text(call, "outcome"),
+    }
+    query: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    query["limit"] = int(call.query.get("limit", 100))
+    summary = ui.api("getWebhooks")
+    control = ui.api.spec("control")
+    outcomes = control["components"]["schemas"]["DeliveryOutcome"]["enum"]
+    return ui.page(
+        "webhooks.html",
+        active="webhooks",
+        title="Webhooks",
+        filters=filters,
+        outcomes=outcomes,
+        summary=summary,
+        deliveries=ui.api("listDeliveries", query=query)["deliveries"],
+    )
+
+
 @PAGES.operation("getDashboardLogin")
 def login(ui: Dashboard, call: Call[None]) -> Reply:
     target = _text(call, "next") or "/_mock/ui/"

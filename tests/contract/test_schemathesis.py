@@ -181,6 +181,13 @@ INVENTORY = {"country": "IN", "per_page": 1}
 MOBILES = {"country_code": "GB", "number_type": "mobile", "limit": 1}
 
 # (starting operation, its path parameters, query, body), then the links to follow in turn.
+# Webhooks (issue 17): a subscription, a platform endpoint, and an event of the platform's
+# catalog for the control plane's walk (its tenant gets an endpoint on the mock's inbox first).
+HOOK = {"service": "numbers", "event": "endpoint.updated", "url": "https://example.com/hooks"}
+ENDPOINT = {"events": ["sms.received"], "url": "https://example.com/webhooks/bird"}
+WALK_KEY = "bk_eu1_schemathesis_walk_key_00000001"
+EVENT = {"provider": "bird", "tenant": WALK_KEY, "type": "sms.received", "data": {"text": "hi"}}
+
 WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], list[str]]]] = {
     "bird": [
         (
@@ -204,6 +211,19 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
         (
             ("listWorkspaceAlphaNumbers", {}, {}, None),
             ["GetListedAlphaNumber", "ListAlphaSubscriptions", "CancelListedSubscription"],
+        ),
+        (
+            ("createWebhookSubscription", {}, {}, HOOK),
+            [
+                "GetCreatedWebhookSubscription",
+                "UpdateFetchedWebhookSubscription",
+                "DeleteUpdatedWebhookSubscription",
+            ],
+        ),
+        (("createWebhookSubscription", {}, {}, HOOK), ["UpdateCreatedWebhookSubscription"]),
+        (
+            ("listWebhookSubscriptions", {}, {}, None),
+            ["GetListedWebhookSubscription", "DeleteFetchedWebhookSubscription"],
         ),
     ],
     "bird-platform": [
@@ -242,6 +262,14 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
             ["GetListedVoiceNumber", "UpdateFetchedVoiceNumber"],
         ),
         (("createSmsSender", {}, {}, {"type": "alpha", "sender": "ACME"}), ["GetCreatedSender"]),
+        (
+            ("createWebhook", {}, {}, ENDPOINT),
+            ["GetCreatedWebhook", "UpdateFetchedWebhook", "DeleteUpdatedWebhook"],
+        ),
+        (("createWebhook", {}, {}, ENDPOINT), ["TestCreatedWebhook"]),
+        (("createWebhook", {}, {}, ENDPOINT), ["RotateCreatedWebhookSecret"]),
+        (("listWebhooks", {}, {}, None), ["GetListedWebhook", "ListFetchedWebhookAttempts"]),
+        (("listWebhooks", {}, {}, None), ["GetListedWebhook", "ReplayFetchedWebhook"]),
     ],
     "vobiz": [
         (("createWhatsAppNumberOrder", {}, {}, ORDER), ["GetCreatedOrder", "CancelFetchedOrder"]),
@@ -300,10 +328,17 @@ WALKS: dict[str, list[tuple[tuple[str, dict[str, Any], dict[str, Any], Any], lis
             ["DeleteAddedRule"],
         ),
         (("addFault", {}, {}, {"provider": "bird", "status": 503}), ["DeleteAddedFault"]),
+        # The test gave a platform tenant an endpoint on the inbox: an event, then it is sent.
+        (("emitWebhookEvent", {}, {}, EVENT), []),
+        (("drainWebhooks", {}, {}, {"timeout": 10}), []),
+        (("listDeliveries", {}, {}, None), ["GetListedDelivery", "RedeliverFetchedDelivery"]),
     ],
 }
 # Bodies a link leaves to the caller (it names only the resource).
 LINK_BODIES = {
+    "UpdateCreatedWebhookSubscription": {"url": "https://example.com/webhooks/renamed"},
+    "UpdateFetchedWebhookSubscription": {"signingKey": "another-signing-key"},
+    "UpdateFetchedWebhook": {"description": "Orders"},
     "UpdateFetchedChannel": {"display_name": "Acme Support (renamed)"},
     "UpdateFetchedNumber": {"name": "Support line", "reference": "STORE-042"},
     "UpdateFetchedVoiceNumber": {"name": "Front desk"},
@@ -404,6 +439,11 @@ def test_every_link_of_the_spec_leads_where_it_says(name: str, mock_url: str) ->
         # The code the next verification "sends" is fixed, so the confirm link can succeed.
         rule = {"provider": "vobiz", "on": "otp", "outcome": "code", "code": "000000"}
         assert httpx.post(f"{mock_url}/_mock/rules", json=rule).status_code == 201
+    if name == "control":
+        endpoint = {"events": ["sms.received"], "url": "http://localhost/_mock/inbox/walk"}
+        headers = {"Authorization": f"Bearer {WALK_KEY}"}
+        created = httpx.post(f"{mock_url}/v1/webhooks", json=endpoint, headers=headers)
+        assert created.status_code == 201, created.text
     walker = Walker(name, mock_url)
     for (operation_id, path, query, body), links in WALKS[name]:
         case, response = walker.call(operation_id, path, query, body)

@@ -22,6 +22,7 @@ from tests.support.credentials import (
     AVAILABILITY,
     BALANCE,
     BIRD,
+    BIRD_ORG,
     BIRD_USER,
     BIRD_WS,
     CHANNELS,
@@ -55,6 +56,17 @@ async def ok(response: httpx.Response, status: int = 200) -> Any:
 
 async def tour(client: httpx.AsyncClient) -> None:
     """One call of every Bird and Vobiz operation, as a client would chain them."""
+    # A webhook subscription first: every change of the number below is delivered to the
+    # inbox, on the way to the latest time and past it.
+    hooks = f"/organizations/{BIRD_ORG}/workspaces/{BIRD_WS}/webhook-subscriptions"
+    hook = {"service": "numbers", "event": "endpoint.updated", "url": "http://m/_mock/inbox/t"}
+    subscribed = await ok(await client.post(hooks, json=hook, headers=BIRD), 201)
+    await ok(await client.get(hooks, headers=BIRD))
+    await ok(await client.get(f"{hooks}/{subscribed['id']}", headers=BIRD))
+    signed = {"signingKey": "at-the-end-of-time"}
+    await ok(await client.patch(f"{hooks}/{subscribed['id']}", json=signed, headers=BIRD))
+    spare = await ok(await client.post(hooks, json=hook, headers=BIRD), 201)
+    await ok(await client.delete(f"{hooks}/{spare['id']}", headers=BIRD), 204)
     items = (await ok(await client.get(STOCK, params={"countryCodes": "US"}, headers=BIRD)))[
         "results"
     ]

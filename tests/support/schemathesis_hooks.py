@@ -58,6 +58,37 @@ def _vobiz_field(*fields: str) -> Callable[[Any], bool]:
     return matches
 
 
+def _bird_details_within(*fields: str) -> Callable[[Any], bool]:
+    """Bird's 422 body names offending fields in `details`: some of `fields`, no other."""
+    allowed = set(fields)
+    return lambda body: (
+        isinstance(body.get("details"), dict) and bool(body["details"])
+        and set(body["details"]) <= allowed
+    )  # fmt: skip
+
+
+def _problem_paths_within(*paths: str) -> Callable[[Any], bool]:
+    """The control plane's problem+json names fields in `errors`: some of `paths`, no other."""
+    allowed = set(paths)
+    return lambda body: (
+        bool(body.get("errors")) and {e.get("path") for e in body["errors"]} <= allowed
+    )
+
+
+def _platform_params(code: str, *params: str) -> Callable[[Any], bool]:
+    """Bird platform's 422 with this code, naming some of `params` in `details`, no other."""
+    allowed = set(params)
+
+    def matches(body: Any) -> bool:
+        error = body.get("error")
+        if not isinstance(error, dict) or error.get("code") != code:
+            return False
+        named = {d.get("param") for d in error.get("details") or []}
+        return bool(named) and named <= allowed
+
+    return matches
+
+
 def _platform_cursor(body: Any) -> bool:
     """Bird platform's 422 E01012 names the cursor it refused in `details`."""
     error = body.get("error")
@@ -99,6 +130,7 @@ PLATFORM_LISTS = frozenset(
         "listWhatsAppNumberEvents",
         "listVoiceNumbers",
         "listSmsSenders",
+        "listWebhooks",
     }
 )
 
@@ -109,6 +141,7 @@ BIRD_LISTS = frozenset(
         "listOrganizationNumbersStockItems",
         "listWorkspaceLongCodeNumbers",
         "listWorkspaceAlphaNumbers",
+        "listWebhookSubscriptions",
     }
 )
 
@@ -218,6 +251,43 @@ RULES = (
         _vobiz_flat("Failed to retrieve transactions"),
     ),
     Rule(
+        "Bird webhook subscriptions: the numbers service has one event, triggered 'by any "
+        "updates to a number' (its name the scenario's bird.webhooks.numbersEvent), and 'No "
+        "filters are supported for this service' (https://docs.bird.com/api/notifications-api/"
+        "api-reference/webhook-subscriptions): a rule between service and event or filters. "
+        "And the url is https:// unless its host is local (docs/fidelity.md, Webhook "
+        "deliveries): a rule between the scheme and the host.",
+        frozenset({"createWebhookSubscription", "updateWebhookSubscription"}),
+        422,
+        _bird_details_within(".event", ".eventFilters", ".url"),
+    ),
+    Rule(
+        "Bird platform webhooks: Bird refuses private, loopback and link-local hosts; the mock "
+        "takes https:// for public hosts and http:// for local ones (a rule between scheme "
+        "and host, docs/fidelity.md); a webhook destination needs a url and its type cannot "
+        "change (bird/_generated.py WebhookEndpointUpdate); `filter.mailbox_id` must be a "
+        "mailbox of the workspace, and the mock has none (WebhookFilter).",
+        frozenset({"createWebhook", "updateWebhook"}),
+        422,
+        _platform_params("E01001", "url", "destination", "destination.type", "filter.mailbox_id"),
+    ),
+    Rule(
+        "Control plane: an event asked for must be in the provider's catalog (the platform's "
+        "bird/_event_types.py), and api.bird.com's numbers event follows the numbers, never "
+        "sent on request (README 'Webhooks').",
+        frozenset({"emitWebhookEvent"}),
+        422,
+        _problem_paths_within("/type", "/tenant"),
+    ),
+    Rule(
+        "Control plane: a balance has the currency's minor units at most (wallets book "
+        "amounts in them, domain/money.py); more digits is 422 on /balance, a rule between "
+        "the path's currency and the body.",
+        frozenset({"setWallet"}),
+        422,
+        _problem_path("/balance"),
+    ),
+    Rule(
         "Control plane: a tenant is named with its provider (a workspace id and an auth id "
         "are different namespaces), and a one-tenant reset names both.",
         frozenset({"getState", "reset", "listJournal", "listWallets"}),
@@ -231,6 +301,25 @@ RULES = (
         frozenset({"addFault"}),
         422,
         _problem_path("/latencyMs/max", "/"),
+    ),
+    Rule(
+        "Control plane: a delivery fault (`delivery`) acts on webhook deliveries, so the "
+        "request matchers and effects are refused beside it, and event, subscription and "
+        "delaySeconds without it (README 'Webhooks'): rules between fields.",
+        frozenset({"addFault"}),
+        422,
+        _problem_paths_within(
+            "/latencyMs",
+            "/status",
+            "/rateLimit",
+            "/operationId",
+            "/path",
+            "/method",
+            "/profile",
+            "/event",
+            "/subscription",
+            "/delaySeconds",
+        ),  # fmt: skip
     ),
 )
 

@@ -255,6 +255,58 @@ def test_a_402_rule_and_a_402_fault_from_the_forms_fail_the_next_buys(
 # --- the journal ----------------------------------------------------------------------------
 
 
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def test_a_delivery_appears_live_is_retried_and_redelivered_from_the_webhooks_page(
+    page: Page, mock: Live
+) -> None:
+    hooks = f"/organizations/{BIRD_ORG}/workspaces/{BIRD_WS}/webhook-subscriptions"
+    url = f"{mock.url}/_mock/inbox/browser"
+    body = {"service": "numbers", "event": "endpoint.updated", "url": url, "signingKey": "k"}
+    created = mock.api.post(hooks, json=body, headers=BIRD)
+    assert created.status_code == 201, created.text
+    mock.api.put("/_mock/inbox/browser", json={"respond": [500]})
+    page.goto("/_mock/ui/webhooks")
+    expect(page.get_by_text("No deliveries.")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+    items = mock.api.get(STOCK, params={"countryCodes": "US", "limit": 20}, headers=BIRD).json()
+    item = next(i for i in items["results"] if "whatsapp" not in i["capabilities"])
+    bought = mock.api.post(
+        f"/workspaces/{BIRD_WS}/numbers-long-code",
+        json={"numberStockItemIds": [item["id"]]},
+        headers=BIRD,
+    )
+    assert bought.status_code == 201, bought.text
+    row = page.locator("table.deliveries > tbody > tr").first
+    expect(row).to_contain_text("endpoint.updated", timeout=SEEN)
+    expect(row).to_contain_text(created.json()["id"])
+    expect(row).to_contain_text("1 attempt", timeout=SEEN)
+    expect(row).to_contain_text("in 30 s")  # the inbox answered 500: retried on the clock
+    assert page.evaluate("window.stillTheSamePage") is True  # appeared in place
+    row.get_by_text("1 attempt").click()
+    expect(row.locator("table.attempts")).to_contain_text("500")
+    shot(page, "webhooks")
+    page.get_by_role("button", name="Advance 30 s").click()
+    status(page).to_have_text("Advanced 30 s")
+    # The retry at 30 s and the order's own changes behind it are delivered.
+    delivered = page.locator("table.deliveries > tbody > tr", has_text="delivered")
+    expect(delivered).to_have_count(3, timeout=SEEN)
+    first = page.locator("table.deliveries > tbody > tr").last
+    expect(first).to_contain_text("2 attempts")
+    delivery = mock.api.get("/_mock/webhooks/deliveries").json()["deliveries"][-1]
+    first.get_by_role("button", name=f"Redeliver {delivery['id']}").click()
+    status(page).to_have_text("Redelivery queued")
+    expect(first).to_contain_text("3 attempts", timeout=SEEN)
+    page.get_by_role("button", name="Pause every delivery").click()
+    expect(page.get_by_text("Paused: every delivery")).to_be_visible(timeout=SEEN)
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("button", name="Pause every delivery")).to_be_visible(timeout=SEEN)
+    inbox = mock.api.get("/_mock/inbox/browser").json()["messages"]
+    assert [m["status"] for m in inbox] == [500, 200, 200, 200, 200]
+    assert all(m["verification"]["valid"] for m in inbox)
+
+
 def test_the_journal_tails_live_filters_and_opens_a_request(page: Page, mock: Live) -> None:
     page.goto("/_mock/ui/journal")
     expect(page.get_by_text("No requests.")).to_be_visible()

@@ -13,12 +13,23 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from starlette.applications import Starlette
 
-from mockserver import ManualClock, Settings, create_app
+from mockserver import ManualClock, Settings, control, create_app
 from mockserver.resources import spec_file
+from mockserver.ui.api import ControlApi
 from tests.conftest import START
 from tests.providers.bird.helpers import buy_one
-from tests.support.credentials import BIRD_WS, CHANNELS, ORDERS, VERIFY, VOBIZ, VOBIZ_AUTH_ID
+from tests.support.credentials import (
+    BIRD,
+    BIRD_ORG,
+    BIRD_WS,
+    CHANNELS,
+    ORDERS,
+    VERIFY,
+    VOBIZ,
+    VOBIZ_AUTH_ID,
+)
 
 ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
 PHONE = "+14155550123"
@@ -94,6 +105,7 @@ PAGES = {
     "getDashboardTenant": f"/_mock/ui/tenants/vobiz/{VOBIZ_AUTH_ID}",
     "getDashboardJournal": "/_mock/ui/journal",
     "getDashboardRules": "/_mock/ui/rules",
+    "getDashboardWebhooks": "/_mock/ui/webhooks",
     "getDashboardLogin": "/_mock/ui/login",
 }
 
@@ -248,6 +260,59 @@ async def test_the_rules_page_offers_every_rule_and_every_operation(
     html = (await client.get("/_mock/ui/rules")).text
     for operation in ("createWorkspaceLongCodeNumbers", "createWhatsAppNumberOrder"):
         assert f'<option value="{operation}">' in html
+
+
+async def test_the_webhooks_page_lists_deliveries_with_their_attempts_and_actions(
+    client: httpx.AsyncClient,
+) -> None:
+    hooks = f"/organizations/{BIRD_ORG}/workspaces/{BIRD_WS}/webhook-subscriptions"
+    body = {"service": "numbers", "event": "endpoint.updated", "url": "http://m/_mock/inbox/ui"}
+    subscribed = await client.post(hooks, json=body, headers=BIRD)
+    assert subscribed.status_code == 201, subscribed.text
+    await client.put("/_mock/inbox/ui", json={"respond": [500]})
+    empty = await page(client, "/_mock/ui/webhooks")
+    assert "No deliveries." in empty.content
+    assert "POST /_mock/webhooks/pause" in empty.api
+    await buy_one(client, countryCodes="US")
+    await client.post("/_mock/webhooks/drain", json={})
+    found = await page(client, "/_mock/ui/webhooks")
+    text = found.content
+    assert "1 shown." in text
+    assert "endpoint.updated" in text
+    assert subscribed.json()["id"] in text
+    assert "1 attempt" in text
+    assert "failed" in text  # the inbox answered 500: a failed attempt, retried
+    assert "in 30 s" in text  # the retry, on the mock clock
+    delivery = (await client.get("/_mock/webhooks/deliveries")).json()["deliveries"][0]
+    assert f"POST /_mock/webhooks/deliveries/{delivery['id']}/redeliver" not in found.api
+    await client.post("/_mock/clock/advance", json={"seconds": 10})
+    await client.post("/_mock/webhooks/drain", json={})
+    later = await page(client, "/_mock/ui/webhooks", outcome="delivered")
+    assert f"POST /_mock/webhooks/deliveries/{delivery['id']}/redeliver" not in later.api
+    await client.post("/_mock/clock/advance", json={"seconds": 30})
+    await client.post("/_mock/webhooks/drain", json={})
+    done = await page(client, "/_mock/ui/webhooks", outcome="delivered")
+    assert f"POST /_mock/webhooks/deliveries/{delivery['id']}/redeliver" in done.api
+    assert "2 attempts" in done.content
+    await client.post("/_mock/webhooks/pause", json={"provider": "bird"})
+    paused = await page(client, "/_mock/ui/webhooks")
+    assert "Paused: provider=bird" in paused.content
+    assert "POST /_mock/webhooks/resume" in paused.api
+    accessible(paused)
+
+
+async def test_the_dashboard_reads_an_operation_that_waits_by_awaiting_it(
+    app: Starlette,
+) -> None:
+    """ui/api.py: a synchronous read as before; an operation that waits (a drain) refused
+    there, cleanly, and answered by `answer`."""
+    api = ControlApi(control.surface(app.state.mock).handlers)
+    assert api("getWebhooks")["counts"]["pending"] == 0
+    with pytest.raises(TypeError, match="drainWebhooks waits"):
+        api("drainWebhooks", body={"timeout": 1})
+    drained = await api.answer("drainWebhooks", body={"timeout": 1})
+    assert drained["idle"] is True
+    assert (await api.answer("getWebhooks"))["counts"]["pending"] == 0
 
 
 async def test_the_static_files_are_served_from_the_package(client: httpx.AsyncClient) -> None:

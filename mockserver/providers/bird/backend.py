@@ -1,6 +1,7 @@
 """Bird's backend: the tenants, the clock with its due side effects, and the use cases
 by resource (stock.py: search, reserve, buy; numbers.py: a workspace's numbers and alpha
-senders; subscriptions.py: endpoint subscriptions and destinations).
+senders; subscriptions.py: endpoint subscriptions and destinations; webhooks.py: webhook
+subscriptions and the numbers event, handed to the delivery engine through `outbox`).
 
 Handlers run one at a time on the event loop, so a use case is never interleaved with
 another; each starts with `settle()`, which applies every side effect that fell due and
@@ -31,7 +32,9 @@ from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.providers.bird.seed import BirdConfig
 from mockserver.providers.bird.stock import Stock
 from mockserver.providers.bird.subscriptions import Subscriptions
+from mockserver.providers.bird.webhooks import WebhookSubscriptions
 from mockserver.rng import Rng
+from mockserver.webhooks.engine import NULL_OUTBOX, Outbox
 
 
 class BirdBackend:
@@ -40,11 +43,17 @@ class BirdBackend:
         self.state = state
         self.clock = clock
         self.ids = rng.stream("bird.ids")
+        # Ids of webhook events and deliveries: a stream of their own, so that subscribing
+        # never changes the ids of numbers bought after.
+        self.event_ids = rng.stream("bird.webhook-ids")
         self.tokens = PageTokens(rng.secret("bird.page-tokens"))
         # The use cases, by resource (stock.py, numbers.py, subscriptions.py).
         self.stock = Stock(self)
         self.numbers = Numbers(self)
         self.subscriptions = Subscriptions(self)
+        self.webhooks = WebhookSubscriptions(self)
+        # The delivery engine (provider.bind_webhooks); events go nowhere until it is bound.
+        self.outbox: Outbox = NULL_OUTBOX
         # The platform API's backend: its own use cases, over this backend's state.
         self.platform = PlatformBackend(self, config.platform or default_config(config), rng)
         # The scenario's workspaces as seeded, for resetting one of them.
@@ -77,11 +86,20 @@ class BirdBackend:
         self.state.inventory.give_back(number.item.id)
 
     def _deprovisioned(self, at: datetime, due: Due) -> None:
-        """The number leaves the workspace and returns to stock."""
+        """The number leaves the workspace and returns to stock (its last event first)."""
         workspace = self.state.workspace_at(due.holder)
-        number = None if workspace is None else workspace.numbers.pop(due.subject_id, None)
-        if number is not None:
+        number = None if workspace is None else workspace.numbers.get(due.subject_id)
+        if workspace is not None and number is not None:
+            self.webhooks.notify(workspace, number, at)
+            del workspace.numbers[number.id]
             self.state.inventory.give_back(number.item.id)
+
+    def _notify(self, at: datetime, due: Due) -> None:
+        """A number's status changed at `at` (webhooks.py)."""
+        workspace = self.state.workspace_at(due.holder)
+        number = None if workspace is None else workspace.numbers.get(due.subject_id)
+        if workspace is not None and number is not None and number.notify_at == at:
+            self.webhooks.look_again(workspace, number, at)
 
     def _reservation_lapsed(self, at: datetime, due: Due) -> None:
         held = self.state.reservations.get(due.subject_id)
@@ -227,4 +245,5 @@ _EFFECTS = {
     "order-ended": BirdBackend._order_ended,
     "deprovisioned": BirdBackend._deprovisioned,
     "reservation-lapsed": BirdBackend._reservation_lapsed,
+    "notify": BirdBackend._notify,
 }

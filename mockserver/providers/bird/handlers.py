@@ -161,3 +161,50 @@ def _destination_args(call: BirdCall) -> tuple[str, str, str, list[str]]:
         body["capability"],
         list(body["countryCodes"]),
     )
+
+
+# --- webhook subscriptions (Notifications API) ---------------------------------------------
+
+
+def _webhook_path(call: BirdCall) -> tuple[str, str]:
+    return call.path["organizationId"], call.path["workspaceId"]
+
+
+@HANDLERS.operation("createWebhookSubscription")
+def create_webhook_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    found = bird.webhooks.create(call.principal, *_webhook_path(call), call.body)
+    return Reply(201, wire.webhook_subscription(found))
+
+
+@HANDLERS.operation("listWebhookSubscriptions")
+def list_webhook_subscriptions(bird: BirdBackend, call: BirdCall) -> Reply:
+    q = call.query
+    page = bird.webhooks.page(
+        call.principal,
+        *_webhook_path(call),
+        int(q.get("limit", 10)),
+        q.get("pageToken"),
+        bool(q.get("reverse", False)),
+    )
+    results = [wire.webhook_subscription(s) for s in page.items]
+    return Reply(200, wire.page(results, page.next_token))
+
+
+@HANDLERS.operation("getWebhookSubscription")
+def get_webhook_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    sub_id = call.path["webhookSubscriptionId"]
+    found = bird.webhooks.get(call.principal, *_webhook_path(call), sub_id)
+    return Reply(200, wire.webhook_subscription(found))
+
+
+@HANDLERS.operation("updateWebhookSubscription")
+def update_webhook_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    sub_id = call.path["webhookSubscriptionId"]
+    found = bird.webhooks.update(call.principal, *_webhook_path(call), sub_id, call.body or {})
+    return Reply(200, wire.webhook_subscription(found))
+
+
+@HANDLERS.operation("deleteWebhookSubscription")
+def delete_webhook_subscription(bird: BirdBackend, call: BirdCall) -> Reply:
+    bird.webhooks.delete(call.principal, *_webhook_path(call), call.path["webhookSubscriptionId"])
+    return Reply(204)

@@ -164,9 +164,63 @@ def updated_at(number: LongCodeNumber, now: datetime) -> datetime:
     changes = [number.created_at, order_changed(number, now)]
     sub = number.subscription
     changes += [t for t in (sub.canceled_at, sub.end_at) if t is not None and t <= now]
-    if sub.end_at is not None and sub.end_at + number.deprovisioning <= now:
+    # Deprovisioning follows the end of a provisioned number only: one whose order ended
+    # before it was fulfilled is deprovisioned at once (provisioning_status), so nothing
+    # about it changes `deprovisioning` later and its updatedAt stays where it ended.
+    deprovisions = fulfilled_at(number) is not None
+    if deprovisions and sub.end_at is not None and sub.end_at + number.deprovisioning <= now:
         changes.append(sub.end_at + number.deprovisioning)
     whatsapp = whatsapp_of(number, now)
     if whatsapp is not None:
         changes.append(whatsapp.changed_at)
     return max(changes)
+
+
+def change_points(number: LongCodeNumber) -> list[datetime]:
+    """Every time something about the number changes by itself or changed by a request, in
+    order: its purchase, each order status, provisioning, the cancellation, the end of the
+    subscription, deprovisioning, and each WhatsApp pre-verification stage (the times each
+    status begins; webhooks.py emits the numbers event at each)."""
+    start = number.created_at
+    points = {start}
+    ended = number.ended
+    for step in number.order.steps:
+        at = start + step.after
+        if ended is None or at < ended.at:
+            points.add(at)
+    if ended is not None:
+        points.add(ended.at)
+    sub = number.subscription
+    points.update(t for t in (sub.canceled_at, sub.end_at) if t is not None)
+    fulfilled = fulfilled_at(number)
+    if sub.end_at is not None and fulfilled is not None:
+        points.add(sub.end_at + number.deprovisioning)
+    if number.whatsapp is not None and fulfilled is not None:
+        points.update(whatsapp_points(number.whatsapp, fulfilled))
+    return sorted(points)
+
+
+def whatsapp_points(plan: WhatsAppPlan, start: datetime) -> list[datetime]:
+    """When each pre-verification stage begins (whatsapp_state's steps, attempt by attempt)."""
+    timing = plan.timing
+    if plan.already_exists:
+        return [start]
+    points, begin, attempt = [], start, 1
+    while True:
+        result = begin + timing.verified_after
+        points += [
+            begin,
+            begin + timing.code_requested_after,
+            begin + timing.verifying_after,
+            result,
+        ]
+        if attempt > plan.failures:
+            return [*points, result + timing.valid_for]
+        if attempt >= timing.max_attempts:
+            return points
+        begin, attempt = result + timing.retry_after * 2 ** (attempt - 1), attempt + 1
+
+
+def next_change(number: LongCodeNumber, after: datetime) -> datetime | None:
+    """The first change point after `after` (None: the number changes no more by itself)."""
+    return next((at for at in change_points(number) if at > after), None)

@@ -101,6 +101,10 @@ class LongCodeNumber:
     deprovisioning: timedelta  # from the end of the subscription until deprovisioned
     ended: OrderEnd | None = None
     whatsapp: WhatsAppPlan | None = None
+    # Webhooks (webhooks.py): when the number's next change is looked at (a `notify` due
+    # effect; None: nothing scheduled), and a digest of the last numbers event it made.
+    notify_at: datetime | None = None
+    notified: str | None = None
 
     @property
     def deprovision_at(self) -> datetime | None:
@@ -131,6 +135,32 @@ class AlphaSender:
     destinations: dict[str, Destination] = field(default_factory=dict, metadata=keyed("country"))
 
 
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    key: str
+    value: str
+
+
+@dataclass(slots=True)
+class WebhookSubscription:
+    """A webhook subscription of a workspace (Notifications API): which service's event
+    goes to which URL, signed with `signing_key` when it has one."""
+
+    id: str
+    organization_id: str
+    workspace_id: str
+    service: str  # channels | numbers | payments | conversations
+    event: str
+    url: str
+    created_at: datetime
+    updated_at: datetime
+    serial: int
+    event_filters: tuple[EventFilter, ...] = ()
+    template: str | None = None
+    signing_key: str | None = field(default=None, metadata=secret())
+    status: str = "active"
+
+
 @dataclass(slots=True)
 class Workspace:
     id: str
@@ -140,6 +170,9 @@ class Workspace:
     # In purchase order, and in the order the scenario lists them.
     numbers: dict[str, LongCodeNumber] = field(default_factory=dict, metadata=keyed("id"))
     alpha_senders: dict[str, AlphaSender] = field(default_factory=dict, metadata=keyed("id"))
+    webhook_subscriptions: dict[str, WebhookSubscription] = field(
+        default_factory=dict, metadata=keyed("id")
+    )
 
     @property
     def ref(self) -> WorkspaceRef:
@@ -168,7 +201,7 @@ class Tenant:
 class Due:
     """A side effect that falls due (domain/schedule.py): `kind` says what to do."""
 
-    kind: str  # order-ended | deprovisioned | reservation-lapsed
+    kind: str  # order-ended | deprovisioned | reservation-lapsed | notify
     holder: WorkspaceRef  # whose: it does nothing if the workspace is gone by then
     subject_id: str  # the number's id, or the reserved stock item's
 

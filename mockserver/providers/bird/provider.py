@@ -15,6 +15,7 @@ from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.domain.rules import Rules
+from mockserver.errors import Invalid
 from mockserver.providers.base import (
     AdHocCredentials,
     Credential,
@@ -29,6 +30,7 @@ from mockserver.providers.base import (
 from mockserver.providers.bird import auth, errors, snapshot, view
 from mockserver.providers.bird.backend import BirdBackend
 from mockserver.providers.bird.handlers import HANDLERS
+from mockserver.providers.bird.models import BirdState
 from mockserver.providers.bird.platform import (
     auth as platform_auth,
     errors as platform_errors,
@@ -38,6 +40,8 @@ from mockserver.providers.bird.platform.handlers import HANDLERS as PLATFORM_HAN
 from mockserver.providers.bird.seed import seed_state, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
+from mockserver.webhooks.engine import Outbox
+from mockserver.webhooks.models import WebhookTarget
 
 # Bird's published default limits per workspace, GET 50/s and POST 500/s, answered with 429
 # (https://docs.bird.com/api/channels-api/rate-limit). Bird documents no Retry-After; the
@@ -211,9 +215,45 @@ class BirdProvider(Provider):
             # `backend.state` each time. The stock is shared: only what differs moves.
             stock.reset_to(out_of_stock)
             self.backend.state = restored
+            if _subscribes(restored):
+                self.backend.outbox.watch()
 
         return swap
+
+    # --- webhooks ------------------------------------------------------------------------
+
+    def bind_webhooks(self, outbox: Outbox) -> None:
+        self.backend.outbox = outbox
+
+    def webhook_target(self, route: str) -> WebhookTarget | None:
+        """An api.bird.com subscription's (`api...`) or a platform endpoint's (`platform...`)."""
+        return self.backend.webhooks.target(route) or self.backend.platform.webhooks.target(route)
+
+    def emit_event(self, tenant: str, event_type: str, data: Any) -> list[str] | None:
+        """An event of the platform's catalog for a platform tenant (an API key or its `ws_`
+        id). api.bird.com's numbers event is never asked for: it follows the numbers."""
+        self.backend.settle()
+        found = self.backend.platform.named(tenant)
+        if found:
+            platform_tenant = self.backend.state.platform.tenants[found[0]]
+            return self.backend.platform.webhooks.emit(platform_tenant, event_type, data)
+        if self.backend.named(tenant):
+            raise Invalid(
+                "api.bird.com's numbers event follows the numbers' state (buy one, move the "
+                "clock); events are emitted on request for the platform API's tenants only",
+                {"/tenant": ["an api.bird.com tenant: name a platform API key or ws_ id"]},
+            )
+        return None
 
 
 def provider(scenario: Scenario, clock: Clock, rng: Rng) -> BirdProvider:
     return BirdProvider(scenario, clock, rng)
+
+
+def _subscribes(state: BirdState) -> bool:
+    """Whether any tenant of either API has a webhook subscription."""
+    return any(
+        workspace.webhook_subscriptions
+        for tenant in state.tenants.values()
+        for workspace in tenant.workspaces.values()
+    ) or any(tenant.webhooks for tenant in state.platform.tenants.values())

@@ -64,6 +64,9 @@ class BirdConfig:
     destination_price: Money = Money(3_000_000, EXPONENT, "EUR")
     # The platform API's settings (`bird.platform`); None: its defaults for this currency.
     platform: PlatformConfig | None = None
+    # The numbers service's webhook event (`bird.webhooks.numbersEvent`): Bird does not
+    # publish its name, so it is the mock's (docs/fidelity.md).
+    numbers_event: str = "endpoint.updated"
 
     def money(self, amount: str) -> Money:
         return Money.parse(amount, self.currency, EXPONENT)
@@ -102,6 +105,7 @@ def read_config(bird: Mapping[str, Any]) -> BirdConfig:
             bird.get("destinations", {}).get("monthlyPrice", "3.00"), currency, EXPONENT
         ),
         platform=platform_seed.read_config(bird),
+        numbers_event=bird.get("webhooks", {}).get("numbersEvent", "endpoint.updated"),
     )
 
 

@@ -21,7 +21,7 @@ from mockserver.providers.bird.platform import snapshot as platform_snapshot
 
 # The side effects BirdBackend knows how to apply (models.Due); anything else in a dump
 # would fail at the next request instead of at the restore.
-DUE_KINDS = ("order-ended", "deprovisioned", "reservation-lapsed")
+DUE_KINDS = ("order-ended", "deprovisioned", "reservation-lapsed", "notify")
 
 
 def dump(

@@ -265,6 +265,7 @@ class Stock:
         )
         workspace.numbers[number_id] = number
         self._apply_order_rule(workspace, number)
+        self.bird.webhooks.schedule(workspace, number, now)  # bought: the first event
         return number
 
     def _apply_order_rule(self, workspace: Workspace, number: LongCodeNumber) -> None:

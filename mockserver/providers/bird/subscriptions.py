@@ -106,6 +106,7 @@ class Subscriptions:
             self.bird.state.schedule.add(
                 end + number.deprovisioning, Due("deprovisioned", workspace.ref, number.id)
             )
+        self.bird.webhooks.schedule(workspace, number, now)  # cancelled: an event now
 
     def destination_prices(
         self,

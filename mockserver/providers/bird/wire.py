@@ -16,6 +16,7 @@ from mockserver.providers.bird.models import (
     Reservation,
     StockItem,
     Subscription,
+    WebhookSubscription,
 )
 
 
@@ -251,4 +252,53 @@ def destination(dest: Destination, now: datetime) -> dict[str, Any]:
         "capabilities": [
             {"name": dest.capability, "status": "active" if dest.is_active(now) else "inactive"}
         ],
+    }
+
+
+def webhook_subscription(sub: WebhookSubscription) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "organizationId": sub.organization_id,
+        "workspaceId": sub.workspace_id,
+        "service": sub.service,
+        "event": sub.event,
+        "eventFilters": [{"key": f.key, "value": f.value} for f in sub.event_filters],
+        "template": sub.template,
+        "url": sub.url,
+        "signingKey": sub.signing_key,
+        "status": sub.status,
+        "createdAt": timestamp(sub.created_at),
+        "updatedAt": timestamp(sub.updated_at),
+    }
+
+
+def number_event(number: LongCodeNumber, workspace_id: str, at: datetime) -> dict[str, Any]:
+    """The numbers event's payload: the number as of `at`. Documented: the number's `type`
+    (toll-free, long code, short code, alphanumeric), its root `issues` and each
+    capability's `{name, status, issues}`; the rest is the mock's (the number as
+    getWorkspaceLongCodeNumber shows it then, under `number`)."""
+    number_body = long_code_number(number, at)
+    endpoint = number_body["endpoint"]
+    return {
+        "id": number.id,
+        "type": "long-code",
+        "workspaceId": workspace_id,
+        "numberString": number.item.number,
+        "provisioningStatus": endpoint["provisioningStatus"],
+        "issues": endpoint["issues"],
+        "capabilities": [_capability_event(c) for c in endpoint["capabilities"]],
+        "number": number_body,
+    }
+
+
+def _capability_event(capability: dict[str, Any]) -> dict[str, Any]:
+    directions = [d for d in (capability["inbound"], capability["outbound"]) if d is not None]
+    issues = list(dict.fromkeys(i for d in directions for i in d["issues"]))
+    active = bool(directions) and all(d["status"] == "active" for d in directions)
+    return {
+        "name": capability["name"],
+        "status": "active" if active else "inactive",
+        "issues": issues,
+        "inbound": capability["inbound"],
+        "outbound": capability["outbound"],
     }

@@ -77,6 +77,11 @@ async def test_cancelling_before_fulfilment_cancels_the_order_and_refunds(
     assert wallet_amount(app) == before
     clock.advance(timedelta(seconds=10))
     assert (await number(client, bought["id"]))["order"]["status"] == "cancelled"
+    # Deprovisioned at once, it has no deprovisioning period: past the 60 s one a provisioned
+    # number would have, nothing about it changed, its updatedAt included.
+    clock.advance(timedelta(seconds=120))
+    later = await number(client, bought["id"])
+    assert later["updatedAt"] == later["endpoint"]["updatedAt"] == "2026-03-01T10:00:01.000Z"
 
 
 async def test_unknown_subscriptions_and_endpoints_are_404(client: httpx.AsyncClient) -> None:

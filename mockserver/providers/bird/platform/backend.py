@@ -1,6 +1,7 @@
 """The platform's backend: its tenants (one per API key), the side effects that fall due on
 the mock clock, and the use cases by resource (available.py, orders.py, numbers.py,
-whatsapp.py, voice.py, senders.py, wallets.py; idempotency.py around the writes).
+whatsapp.py, voice.py, senders.py, wallets.py, webhooks.py; idempotency.py around the
+writes).
 
 It lives inside Bird's backend and reads Bird's state (`bird.state.platform`, the stock, the
 reservations of api.bird.com) each time, so a reset or a restore that swaps Bird's state
@@ -33,6 +34,7 @@ from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.providers.bird.platform.senders import Senders
 from mockserver.providers.bird.platform.voice import Voice
 from mockserver.providers.bird.platform.wallets import Wallets
+from mockserver.providers.bird.platform.webhooks import Webhooks
 from mockserver.providers.bird.platform.whatsapp import WhatsApp
 from mockserver.rng import Rng
 
@@ -46,6 +48,9 @@ class PlatformBackend:
         self.bird = bird
         self.config = config
         self.ids = rng.stream("bird.platform.ids")
+        # Webhook endpoints, their secrets, events and deliveries: a stream of their own, so
+        # that webhooks never change the ids of orders and numbers.
+        self.webhook_ids = rng.stream("bird.platform.webhook-ids")
         self.cursors = Cursors(rng.secret("bird.platform.cursors"))
         # The use cases, by resource.
         self.available = Available(self)
@@ -55,6 +60,7 @@ class PlatformBackend:
         self.voice = Voice(self)
         self.senders = Senders(self)
         self.wallets = Wallets(self)
+        self.webhooks = Webhooks(self)
         self.idempotency = Idempotency(self)
 
     @property
@@ -77,6 +83,9 @@ class PlatformBackend:
 
     def new_id(self, prefix: str) -> str:
         return ids.ulid(prefix, self.bird.clock.now(), self.ids)
+
+    def new_webhook_id(self, prefix: str) -> str:
+        return ids.ulid(prefix, self.bird.clock.now(), self.webhook_ids)
 
     # --- tenants -------------------------------------------------------------------------
 

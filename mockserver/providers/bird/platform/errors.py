@@ -84,6 +84,10 @@ class SenderExists(kinds.Conflict):
     """The workspace has claimed this sender already."""
 
 
+class WebhookSecretLimit(kinds.Conflict):
+    """A sixth valid secret: rotating again inside the 24-hour overlap."""
+
+
 @dataclass
 class RenewalOverdue(MockError):
     """A cancel while a renewal payment of the number is overdue."""
@@ -140,6 +144,7 @@ STATUS: dict[type[MockError], Code] = {
     NumberReleased: Code(409, "conflict_error", "E14003", "NumberReleased"),
     RouteNotSupported: Code(409, "conflict_error", "E16001", "RouteNotSupported"),
     SenderExists: Code(409, "conflict_error", "E17002", "SenderExists"),
+    WebhookSecretLimit: Code(409, "conflict_error", "E18001", "WebhookSecretLimit"),
     IdentityVerificationRequired: Code(
         412, "precondition_error", "E17001", "IdentityVerificationRequired"
     ),

@@ -8,9 +8,11 @@ operation does not declare: the surface is `strict_query`), so values arrive cas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from mockserver.errors import Invalid
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.providers.bird.platform import wire
 from mockserver.providers.bird.platform.auth import PlatformPrincipal
@@ -21,6 +23,7 @@ from mockserver.providers.bird.platform.orders import OrderInput
 from mockserver.providers.bird.platform.pages import Window
 from mockserver.providers.bird.platform.senders import SenderQuery
 from mockserver.providers.bird.platform.voice import VoiceQuery
+from mockserver.providers.bird.platform.webhooks import EndpointQuery
 from mockserver.providers.bird.platform.whatsapp import WhatsAppQuery
 
 HANDLERS: Handlers[PlatformBackend, PlatformPrincipal] = Handlers()
@@ -240,3 +243,108 @@ def get_sms_sender(platform: PlatformBackend, call: PlatformCall) -> Reply:
 def list_billing_wallets(platform: PlatformBackend, call: PlatformCall) -> Reply:
     tenant = platform.wallets.of(call.principal)
     return Reply(200, {"data": [wire.wallet(tenant)]})
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def _instant(text: str | None, param: str) -> datetime | None:
+    """A timestamp query or body value (RFC 3339); 422 naming the parameter otherwise."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Invalid(
+            f"{param} is not an RFC 3339 timestamp", {param: ["expected e.g. 2026-05-07T00:00:00Z"]}
+        )
+    return moment.astimezone(UTC)
+
+
+@write("createWebhook")
+def create_webhook(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    created = platform.webhooks.create(call.principal, call.body)
+    return Reply(201, wire.webhook_created(created.endpoint, created.secret))
+
+
+@HANDLERS.operation("listWebhooks")
+def list_webhooks(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    q = call.query
+    query = EndpointQuery(
+        sort=q.get("sort", "created_at"),
+        order=q.get("order"),
+        url=q.get("url"),
+        include_total=bool(q.get("include_total", False)),
+        window=_window(q),
+    )
+    found = platform.webhooks.page(call.principal, query)
+    tenant = platform.api_key_tenant(call.principal)
+    items = [wire.webhook_endpoint(e, platform.webhooks.status(tenant, e)) for e in found.data]
+    return Reply(200, wire.page(items, found))
+
+
+@HANDLERS.operation("getWebhook")
+def get_webhook(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    endpoint = platform.webhooks.get(call.principal, call.path["webhook_id"])
+    tenant = platform.api_key_tenant(call.principal)
+    return Reply(200, wire.webhook_endpoint(endpoint, platform.webhooks.status(tenant, endpoint)))
+
+
+@write("updateWebhook")
+def update_webhook(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    endpoint = platform.webhooks.update(call.principal, call.path["webhook_id"], call.body or {})
+    tenant = platform.api_key_tenant(call.principal)
+    return Reply(200, wire.webhook_endpoint(endpoint, platform.webhooks.status(tenant, endpoint)))
+
+
+@write("deleteWebhook")
+def delete_webhook(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    platform.webhooks.delete(call.principal, call.path["webhook_id"])
+    return Reply(204)
+
+
+@HANDLERS.operation("testWebhook")
+def test_webhook(platform: PlatformBackend, call: PlatformCall) -> Awaitable[Reply]:
+    """Sent and answered synchronously: the one platform handler that waits (on the
+    receiver, for the engine's timeout at most). Its Idempotency-Key is checked, not kept:
+    a retried test sends another test event."""
+    platform.idempotency.check(call)
+    event_type = (call.body or {}).get("event_type")
+    prepared = platform.webhooks.test(call.principal, call.path["webhook_id"], event_type)
+
+    async def answer() -> Reply:
+        return Reply(200, wire.webhook_test(await prepared.send()))
+
+    return answer()
+
+
+@HANDLERS.operation("listWebhookAttempts")
+def list_webhook_attempts(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    q = call.query
+    found = platform.webhooks.attempts(
+        call.principal,
+        call.path["webhook_id"],
+        int(q.get("limit", 25)),
+        _instant(q.get("before"), "before"),
+        _instant(q.get("after"), "after"),
+    )
+    return Reply(200, {"data": [wire.webhook_attempt(d, a) for d, a in found]})
+
+
+@write("replayWebhook")
+def replay_webhook(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    body = call.body or {}
+    platform.webhooks.replay(
+        call.principal,
+        call.path["webhook_id"],
+        _instant(body.get("since"), "since"),
+        _instant(body.get("until"), "until"),
+    )
+    return Reply(202)
+
+
+@write("rotateWebhookSecret")
+def rotate_webhook_secret(platform: PlatformBackend, call: PlatformCall) -> Reply:
+    return Reply(200, {"secret": platform.webhooks.rotate(call.principal, call.path["webhook_id"])})

@@ -40,15 +40,21 @@ class Idempotency:
     def __init__(self, platform: PlatformBackend) -> None:
         self.platform = platform
 
-    def run(self, call: Call[PlatformPrincipal], handle: Callable[[], Reply]) -> Reply:
+    def check(self, call: Call[PlatformPrincipal]) -> str | None:
+        """The request's Idempotency-Key, if it sent one; 400 E01002 if it is empty or too
+        long (also on a write that keeps no reply: the platform's test event)."""
         key = call.principal.idempotency_key
-        if key is None:
-            return handle()
-        if not key or len(key) > MAX_KEY:
+        if key is not None and (not key or len(key) > MAX_KEY):
             raise InvalidIdempotencyKey(
                 f"The Idempotency-Key header must be 1 to {MAX_KEY} characters",
                 details={"param": "Idempotency-Key"},
             )
+        return key
+
+    def run(self, call: Call[PlatformPrincipal], handle: Callable[[], Reply]) -> Reply:
+        key = self.check(call)
+        if key is None:
+            return handle()
         now = self.platform.settle()
         tenant = self.platform.tenant(call.principal)
         fingerprint = _fingerprint(call)

@@ -133,6 +133,34 @@ class StoredReply:
 
 
 @dataclass(slots=True)
+class EndpointSecret:
+    """A signing secret of a webhook endpoint (`whsec_`): a rotated-out one keeps signing
+    until `expires_at` (24 hours after the rotation)."""
+
+    secret: str = field(metadata=secret())
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def valid(self, now: datetime) -> bool:
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(slots=True)
+class WebhookEndpoint:
+    """A webhook endpoint of the workspace (`whk_`): where its subscribed events go."""
+
+    id: str
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    serial: int
+    secrets: list[EndpointSecret] = field(default_factory=list)  # newest first
+    description: str | None = None
+    paused: bool = False  # by an update; `degraded` is read from the delivery attempts
+
+
+@dataclass(slots=True)
 class PlatformTenant:
     """Everything one API key sees: a workspace of its own organization, with its wallet."""
 
@@ -147,6 +175,10 @@ class PlatformTenant:
     shared: dict[str, SharedNumber] = field(default_factory=dict, metadata=keyed("id"))
     senders: dict[str, AlphaSender] = field(default_factory=dict, metadata=keyed("id"))
     replies: dict[str, StoredReply] = field(default_factory=dict, metadata=keyed("key"))
+    webhooks: dict[str, WebhookEndpoint] = field(default_factory=dict, metadata=keyed("id"))
+    # Replays asked for on each UTC day ("20 per organization per UTC day"): the day's only.
+    replay_day: str | None = None
+    replays: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,13 @@ from mockserver.providers.bird.platform.models import (
     PlatformOrder,
     PlatformTenant,
     SharedNumber,
+    WebhookEndpoint,
 )
 from mockserver.providers.bird.platform.pages import CursorPage
 from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.providers.bird.platform.senders import Sender
 from mockserver.providers.bird.platform.whatsapp import Event, WhatsAppNumber
+from mockserver.webhooks.models import Attempt, Delivery, SendResult
 
 MONTH = {"unit": "month", "count": 1}
 FORWARD_AS = ["dialed_number", "calling_number"]
@@ -299,3 +301,60 @@ def wallet(tenant: PlatformTenant) -> dict[str, Any]:
         "created_at": timestamp(tenant.created_at),
         "updated_at": timestamp(changed),
     }
+
+
+def webhook_endpoint(endpoint: WebhookEndpoint, status: str) -> dict[str, Any]:
+    """A WebhookEndpoint: never its secret."""
+    body: dict[str, Any] = {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "filter": None,
+        "events": list(endpoint.events),
+        "status": status,
+        "destination": {"type": "webhook"},
+        "created_at": timestamp(endpoint.created_at),
+        "updated_at": timestamp(endpoint.updated_at),
+    }
+    if endpoint.description:
+        body["description"] = endpoint.description
+    return body
+
+
+def webhook_created(endpoint: WebhookEndpoint, secret: str) -> dict[str, Any]:
+    """A WebhookEndpointCreated: the secret, "present in this response only"."""
+    return {**webhook_endpoint(endpoint, "active"), "secret": secret, "next": []}
+
+
+def webhook_attempt(delivery: Delivery, attempt: Attempt) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": attempt.id,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
+        "status": "delivered" if attempt.outcome == "delivered" else "failed",
+        "url": attempt.url,
+        "response_status_code": attempt.status_code,
+        "response_duration_ms": attempt.duration_ms,
+        "attempted_at": timestamp(attempt.at),
+    }
+    if attempt.outcome == "dropped":
+        body["failure_reason"] = "The delivery was dropped by an injected fault (never sent)."
+    elif attempt.status_code is None and attempt.error and attempt.error.startswith("egress"):
+        body["failure_reason"] = attempt.error  # refused before any request was sent
+    if attempt.response_body:
+        body["response_body"] = attempt.response_body
+    return body
+
+
+def webhook_test(result: SendResult) -> dict[str, Any]:
+    """A WebhookTestResponse. The stub is not echoed: `event_payload` is optional, and a
+    stub with empty `data` would not parse as the SDK's typed event."""
+    body: dict[str, Any] = {
+        "status": "delivered" if result.delivered else "failed",
+        "response_status_code": result.status_code,
+        "response_duration_ms": result.duration_ms,
+    }
+    if result.response_body:
+        body["response_body"] = result.response_body
+    if result.status_code is None:
+        body["error"] = result.error or "no response"
+    return body
