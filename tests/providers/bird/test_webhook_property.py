@@ -7,9 +7,13 @@ The oracle is independent of how the mock finds changes: the machine moves the c
 second at a time and reads each workspace's numbers through the API after every request
 and every second; a change it sees is a state that differs from the one it saw last (a
 number that was deprovisioned leaves the list, which the last event says). The scenario
-shortens the paid period (8.64 s), deprovisioning (3 s), the WhatsApp retry back-off (4 s)
-and the verification's validity (17.28 s), so every lifecycle plays out in seconds.
+shortens the paid period (9 s), deprovisioning (3 s), the WhatsApp retry back-off (4 s)
+and the verification's validity (18 s), so every lifecycle plays out in seconds, and every
+duration is whole seconds, so every change falls on a second the observer looks at (with a
+paid period of 8.64 s, a lapse at x.64 s followed by a WhatsApp stage at the next whole
+second was two events the observer saw as one).
 """
+
 
 from __future__ import annotations
 
@@ -37,6 +41,9 @@ TENANTS = {
 }
 KEY = "property-signing-key"
 GONE = "gone"
+# Whole seconds as the scenario's days (a timedelta keeps microseconds, so these are exact).
+NINE_SECONDS_IN_DAYS = 9 / 86400
+EIGHTEEN_SECONDS_IN_DAYS = 18 / 86400
 
 
 @cache
@@ -46,14 +53,14 @@ def scenario() -> Path:
         folder,
         {
             "bird": {
-                "subscriptions": {"periodDays": 0.0001, "deprovisioningSeconds": 3},
+                "subscriptions": {"periodDays": NINE_SECONDS_IN_DAYS, "deprovisioningSeconds": 3},
                 "whatsApp": {
                     "codeRequestedAfterSeconds": 1,
                     "verifyingAfterSeconds": 2,
                     "verifiedAfterSeconds": 3,
                     "retryAfterSeconds": 4,
                     "maxAttempts": 2,
-                    "validForDays": 0.0002,
+                    "validForDays": EIGHTEEN_SECONDS_IN_DAYS,
                 },
             }
         },
