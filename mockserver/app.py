@@ -81,10 +81,18 @@ def create_app(
         journal=state.journal,
         faults=state.faults,
         limits=EdgeLimits.of(settings),
+        strict_unknown=settings.strict_unknown,
+        # Which outcome rules a request took, for its access line (a provider's rules may be
+        # replaced by a reset or a restore: read through the provider each time).
+        rules_taken={p.name: _rules_taken(p) for p in built},
     )
     app = Starlette(middleware=[edge])
     app.state.mock = state
     return app
+
+
+def _rules_taken(provider: Provider) -> Callable[[], tuple[str, ...]]:
+    return lambda: provider.rules.drain_taken()
 
 
 def clock_for(settings: Settings) -> MockClock:

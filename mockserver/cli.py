@@ -47,6 +47,10 @@ _HELP = {
     "journal_excerpt_chars": "characters of each journaled path and query string, and bytes "
     "of each request and response body, kept; longer ones are cut and marked truncated "
     "(default 4096)",
+    "log_format": "text (default) or json: one JSON object a line, an access line per request",
+    "strict_unknown": "refuse query parameters and body fields an operation does not declare "
+    "with the provider's 422: true or false (default false: ignored, with an X-Mock-Warning "
+    "header)",
 }
 
 
@@ -85,6 +89,7 @@ def parse_settings(argv: Sequence[str] | None = None, environ: Any = None) -> Se
 
 def main(argv: Sequence[str] | None = None) -> int:
     from mockserver.app import create_app
+    from mockserver.logs import logging_config
     from mockserver.scenario import ScenarioError, load_scenario
     from mockserver.serving import keep_gc_pauses_short, uvicorn_config
 
@@ -96,7 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings, scenario=scenario)
     keep_gc_pauses_short()
     sock = _listen(settings.host, settings.port)
-    config = uvicorn_config(app, settings, log_level=settings.log_level)
+    # The edge writes one access line a request (mockserver/logs.py) in place of uvicorn's.
+    log_config = logging_config(settings)
+    config = uvicorn_config(
+        app, settings, log_level=settings.log_level, log_config=log_config, access_log=False
+    )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
     # handlers that were installed before it ran: make those a no-op so a stopped sidecar
     # exits 0 instead of dying by the signal (or printing a KeyboardInterrupt traceback).

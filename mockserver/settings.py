@@ -79,6 +79,16 @@ def parse_validator(raw: str) -> str:
     return lowered
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def parse_log_format(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in LOG_FORMATS:
+        raise SettingError(f"{raw!r} is not a log format (one of {', '.join(LOG_FORMATS)})")
+    return lowered
+
+
 CLOCK_MODES = ("system", "manual")
 
 
@@ -155,6 +165,10 @@ class Settings:
     max_query_values: int = 100  # values of one query parameter (`features=...` repeated)
     max_body_items: int = 1000  # items of one array or object in a provider's request body
     journal_excerpt_chars: int = 4096  # of each journaled path, query string and body
+    log_format: str = "text"  # text (uvicorn's look) or json (one object a line)
+    # Refuse query parameters and body fields an operation does not declare (the provider's
+    # 422) instead of ignoring them with an X-Mock-Warning header (README, "Warnings").
+    strict_unknown: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -192,6 +206,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "max_query_values": parse_positive_int,
     "max_body_items": parse_positive_int,
     "journal_excerpt_chars": parse_positive_int,
+    "log_format": parse_log_format,
+    "strict_unknown": parse_bool,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 
