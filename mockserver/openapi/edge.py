@@ -213,7 +213,20 @@ class Edge:
         if exchange.error is not None and access_log.isEnabledFor(logging.DEBUG):
             fields["problems"] = _problems(exchange.error)
         target = f"{path}?{query}" if query else path
-        access_log.log(level, "%s %s %s", scope["method"], target, status, extra={"access": fields})
+        # Made and handled here rather than through access_log.log, which walks the stack to
+        # find its caller for every record (a fifth of what the line cost): an access line
+        # comes from here, always.
+        record = access_log.makeRecord(
+            access_log.name,
+            level,
+            __file__,
+            0,
+            "%s %s %s",
+            (scope["method"], target, status),
+            None,
+            extra={"access": fields},
+        )
+        access_log.handle(record)
 
     def _record(
         self,
