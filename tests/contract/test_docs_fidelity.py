@@ -243,5 +243,6 @@ def test_the_ledger_lists_where_the_docs_disagree() -> None:
     assert any("`features`" in c for c in conflicts)
     for row in rows[1:]:
         cells = row.strip("|").split(" | ")
-        assert len(cells) == 3 and all(cell.strip() for cell in cells), row
+        assert len(cells) == 3, row
+        assert all(cell.strip() for cell in cells), row
         assert re.search(r"\bseeds? \d{3}\b|research", cells[1]), f"no source: {row}"
