@@ -116,6 +116,18 @@ WARNED: dict[str, dict[tuple[str, str], str]] = {
             ("DELETE", "/assign"),
             ("POST", "/cancel-release"),
         )
+    }
+    | {
+        ("validation_mismatch", "POST /api/v1/account/{authId}/numbers/{e164}/cancel-release"): (
+            "a number is pending release only after a release along the purchase chain; any "
+            "other is refused 400 'number is not pending release', a documented refusal (RULES) "
+            "that schemathesis counts as a validation error"
+        ),
+        ("validation_mismatch", "POST /api/v1/account/{authId}/numbers/{e164}/assign"): (
+            "a number the chain already assigned is refused 400 'This number is already "
+            "assigned to a trunk.', a documented refusal (RULES) that schemathesis counts as a "
+            "validation error"
+        ),
     },
     "control": {
         ("missing_test_data", "DELETE /_mock/rules/{ruleId}"): (

@@ -414,9 +414,10 @@ def _vobiz_purchase(case: Any) -> Any:
 # was sent to): the code is the one thing a client cannot learn from the API, so no
 # positive case ever got a 2xx, and schemathesis read the 400s as a validation mismatch
 # (the spec's ConfirmVerifiedNumber link even carried a fixed '000000'). A confirm of
-# positive data for a number a code is pending for sends that code, read from the mock's
-# OTP oracle, as a test suite does (README, "Control plane": GET /_mock/otp). Applied just
-# before the call: a case the stateful phase builds from a link skips map_case.
+# positive data sends the code pending for its number, read from the mock's OTP oracle as a
+# test suite does (README, "Control plane": GET /_mock/otp), asking for one first (verify)
+# when none was sent. Applied just before the call: a case the stateful phase builds from a
+# link skips map_case.
 
 VOBIZ_CONFIRM = "confirmByonNumber"
 
@@ -433,14 +434,36 @@ def before_call(context: Any, case: Any, kwargs: Any) -> None:
         return
     import httpx  # a test dependency; imported here so the other hooks load without it
 
-    oracle = f"{(case.operation.base_url or '').rstrip('/')}/_mock/otp"
+    base = (case.operation.base_url or "").rstrip("/")
+    code = _pending_code(base, phone)
+    if code is None:
+        # No code sent to it yet (a number schemathesis made up): ask for one first, as the
+        # flow does (verify, then confirm), so a positive confirm is one that can succeed.
+        verify = f"{base}/api/v1/messaging/numbers/whatsapp/bring-your-own/verify"
+        try:
+            httpx.post(
+                verify,
+                json={"phone_number": phone, "verification_method": "sms"},
+                headers=VOBIZ_AUTH,
+            )
+        except httpx.HTTPError:
+            return
+        code = _pending_code(base, phone)
+    if code is not None:
+        case.body["otp_code"] = code
+
+
+def _pending_code(base: str, phone: str) -> str | None:
+    """The code the mock last "sent" to `phone`, if it is still pending (GET /_mock/otp)."""
+    import httpx  # a test dependency; imported here so the other hooks load without it
+
     try:
-        codes = httpx.get(oracle, params={"phone_number": phone}).json().get("codes") or []
+        found = httpx.get(f"{base}/_mock/otp", params={"phone_number": phone})
+        codes = found.json().get("codes") or []
     except (httpx.HTTPError, ValueError):
-        return
+        return None
     pending = [c for c in codes if isinstance(c, dict) and c.get("status") == "pending"]
-    if pending:
-        case.body["otp_code"] = pending[0]["code"]
+    return str(pending[0]["code"]) if pending else None
 
 
 def _operation_id(case: Any) -> str | None:
