@@ -1,9 +1,11 @@
 """Per-request cost of the mock without the network: call the ASGI app directly.
 
-    python bench/inprocess.py [--profile] [--requests 5000]
+    python bench/inprocess.py [--profile] [--requests 5000] [--log-format json]
 
 Useful to see where the time goes inside the process (the edge, validation, the
-handler, encoding); bench/run.py measures the whole server over loopback.
+handler, encoding); bench/run.py measures the whole server over loopback. With
+--log-format, logging is configured as the CLI configures it at info level (one access line
+a request, mockserver/logs.py), written to /dev/null: the cost of the access log.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import logging.config
+import os
 import pstats
 import tempfile
 import time
@@ -20,6 +24,7 @@ from typing import Any
 import yaml
 
 from mockserver import Settings, create_app
+from mockserver.logs import logging_config
 from mockserver.serving import keep_gc_pauses_short
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +118,15 @@ def scenario(stock: int) -> Path:
     return smaller
 
 
+def log_to_devnull(settings: Settings) -> None:
+    """The CLI's logging configuration, its streams swapped for /dev/null."""
+    config = logging_config(settings)
+    for handler in config["handlers"].values():
+        handler.pop("stream")
+        handler.update({"class": "logging.FileHandler", "filename": os.devnull})
+    logging.config.dictConfig(config)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=5000)
@@ -120,7 +134,10 @@ def main() -> None:
     parser.add_argument("--validator", default="compiled")
     parser.add_argument("--only", choices=LOADS, default="", help="one load only")
     parser.add_argument("--stock", type=int, default=0, help="US stock size (default: 100,000)")
+    parser.add_argument("--log-format", choices=("text", "json"), help="log as the CLI does")
     args = parser.parse_args()
+    if args.log_format:
+        log_to_devnull(Settings(log_format=args.log_format))
     app = create_app(Settings(fixtures=scenario(args.stock), validator=args.validator))
     inventory = app.state.mock.providers[0].backend.state.inventory
     # Disjoint fresh stock for the two writes: api.bird.com buys the first, the platform

@@ -3,6 +3,7 @@ machine as on an idle one, unlike req/s (these machines are shared and noisy).
 
     python bench/instructions.py                       # compiled validator
     python bench/instructions.py --validator openapi-core
+    python bench/instructions.py --log-format json      # with the access log on (info)
 
 Each load runs twice in-process (bench/inprocess.py) with a few and with many requests;
 the difference, divided by the difference in requests, is the cost of one request with
@@ -19,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -28,14 +30,18 @@ FEW, MANY = 50, 450
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--validator", default="compiled")
+    parser.add_argument("--log-format", choices=("text", "json"), help="access log on (info)")
+    parser.add_argument("--only", help="one load only (get, post, platform-get, platform-post)")
     args = parser.parse_args()
-    for load in ("get", "post", "platform-get", "platform-post"):
-        few, many = (instructions(load, n, args.validator) for n in (FEW, MANY))
+    log_flags = ["--log-format", args.log_format] if args.log_format else []
+    label = f"{args.validator}{' ' + args.log_format + ' log' if args.log_format else ''}"
+    for load in [args.only] if args.only else ["get", "post", "platform-get", "platform-post"]:
+        few, many = (instructions(load, n, args.validator, log_flags) for n in (FEW, MANY))
         per_request = (many - few) / (MANY - FEW)
-        print(f"{args.validator} {load.upper()}: {per_request:,.0f} instructions per request")
+        print(f"{label} {load.upper()}: {per_request:,.0f} instructions per request")
 
 
-def instructions(load: str, requests: int, validator: str) -> int:
+def instructions(load: str, requests: int, validator: str, extra: Sequence[str] = ()) -> int:
     out = Path(tempfile.mkstemp(prefix="callgrind-", suffix=".out")[1])
     command = [
         "valgrind",
@@ -51,6 +57,7 @@ def instructions(load: str, requests: int, validator: str) -> int:
         "2000",
         "--validator",
         validator,
+        *extra,
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     match = re.search(r"Collected : (\d+)", result.stderr)

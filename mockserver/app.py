@@ -97,6 +97,10 @@ def create_app(
         faults=state.faults,
         limits=EdgeLimits.of(settings),
         after_request=webhooks.wake,
+        strict_unknown=settings.strict_unknown,
+        # Which outcome rules a request took, for its access line (a provider's rules may be
+        # replaced by a reset or a restore: read through the provider each time).
+        rules_taken={p.name: _rules_taken(p) for p in built},
     )
 
     @asynccontextmanager
@@ -137,6 +141,10 @@ def webhook_policy(settings: Settings, scenario: Scenario) -> Policy:
     if "retryIntervalsSeconds" in section:
         policy = replace(policy, retry_intervals=intervals(section["retryIntervalsSeconds"]))
     return policy
+
+
+def _rules_taken(provider: Provider) -> Callable[[], tuple[str, ...]]:
+    return lambda: provider.rules.drain_taken()
 
 
 def clock_for(settings: Settings) -> MockClock:

@@ -64,6 +64,10 @@ _HELP = {
     "webhook_timeout": "seconds a webhook receiver has to answer (default 5)",
     "webhook_concurrency": "webhook requests in flight at once (default 16)",
     "webhook_history": "finished webhook deliveries kept, with their attempts (default 1000)",
+    "log_format": "text (default) or json: one JSON object a line, an access line per request",
+    "strict_unknown": "refuse query parameters and body fields an operation does not declare "
+    "with the provider's 422: true or false (default false: ignored, with an X-Mock-Warning "
+    "header)",
 }
 
 
@@ -156,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(argv: Sequence[str]) -> int:
     from mockserver.app import create_app
+    from mockserver.logs import logging_config
     from mockserver.serving import keep_gc_pauses_short, uvicorn_config
 
     settings = parse_settings(argv)
@@ -163,7 +168,11 @@ def serve(argv: Sequence[str]) -> int:
     app = create_app(settings, scenario=scenario)
     keep_gc_pauses_short()
     sock = _listen(settings.host, settings.port)
-    config = uvicorn_config(app, settings, log_level=settings.log_level)
+    # The edge writes one access line a request (mockserver/logs.py) in place of uvicorn's.
+    log_config = logging_config(settings)
+    config = uvicorn_config(
+        app, settings, log_level=settings.log_level, log_config=log_config, access_log=False
+    )
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again under the
     # handlers that were installed before it ran: make those a no-op so a stopped sidecar
     # exits 0 instead of dying by the signal (or printing a KeyboardInterrupt traceback).

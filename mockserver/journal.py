@@ -48,6 +48,8 @@ class Entry:
     response_headers: Sequence[tuple[str, str]] = field(default=(), compare=False, repr=False)
     response_body: bytes = field(default=b"", compare=False, repr=False)
     bodies_truncated: bool = False  # either body is an excerpt
+    # What it sent that the operation does not declare, ignored and warned of (X-Mock-Warning).
+    warnings: tuple[str, ...] = ()
 
 
 def excerpt(text: str, limit: int) -> tuple[str, bool]:

@@ -93,6 +93,16 @@ def parse_validator(raw: str) -> str:
     return lowered
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def parse_log_format(raw: str) -> str:
+    lowered = raw.strip().lower()
+    if lowered not in LOG_FORMATS:
+        raise SettingError(f"{raw!r} is not a log format (one of {', '.join(LOG_FORMATS)})")
+    return lowered
+
+
 CLOCK_MODES = ("system", "manual")
 
 
@@ -210,6 +220,11 @@ class Settings:
     webhook_concurrency: int = 16
     webhook_history: int = 1000
 
+    log_format: str = "text"  # text (uvicorn's look) or json (one object a line)
+    # Refuse query parameters and body fields an operation does not declare (the provider's
+    # 422) instead of ignoring them with an X-Mock-Warning header (README, "Warnings").
+    strict_unknown: bool = False
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Defaults overridden by `MOCKSERVER_*` variables; raises SettingError on a bad value."""
@@ -252,6 +267,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "webhook_timeout": parse_seconds,
     "webhook_concurrency": parse_positive_int,
     "webhook_history": parse_positive_int,
+    "log_format": parse_log_format,
+    "strict_unknown": parse_bool,
 }
 assert set(PARSERS) == {f.name for f in fields(Settings)}, "every setting needs a parser"
 

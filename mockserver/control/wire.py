@@ -127,6 +127,7 @@ def journal_entry(entry: Entry) -> dict[str, Any]:
         "durationMs": entry.duration_ms,
         "fault": entry.fault,
         "truncated": entry.truncated,
+        "warnings": list(entry.warnings),
     }
 
 

@@ -23,10 +23,13 @@ class Rule:
 
 
 class Rules:
-    __slots__ = ("_rules",)
+    __slots__ = ("_rules", "_taken")
 
     def __init__(self, rules: list[Rule] | None = None) -> None:
         self._rules: list[Rule] = list(rules or [])
+        # The ids of the rules taken since `drain_taken` last ran: what the edge's access
+        # log names as applied to the request that took them (never dumped).
+        self._taken: list[str] = []
 
     def __iter__(self) -> Any:
         return iter(list(self._rules))
@@ -53,5 +56,15 @@ class Rules:
                 rule.remaining -= 1
                 if rule.remaining <= 0:
                     self._rules.remove(rule)
+                self._taken.append(rule.id)
+                del self._taken[:-16]  # bounded, should no one drain them
                 return rule
         return None
+
+    def drain_taken(self) -> tuple[str, ...]:
+        """The ids of the rules taken since the last call (a request takes a few at most)."""
+        if not self._taken:
+            return ()
+        taken = tuple(self._taken)
+        self._taken.clear()
+        return taken

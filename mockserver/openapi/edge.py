@@ -9,6 +9,12 @@ reply against the spec too. Every failure is answered in the provider's own dial
 control plane (/_mock/) is one more site with its own spec and dialect (problem+json);
 provider requests are recorded in the journal, with an excerpt of their path and query.
 
+Each request also gets one access line (the `mockserver.access` logger, formatted by
+mockserver/logs.py) from the same place, built only when its level is enabled. A query
+parameter or body field the operation does not declare is ignored, as the provider would,
+and warned of: an `X-Mock-Warning` header, the journal entry's `warnings`, the access line
+(at warning level); `--strict-unknown` refuses them with the provider's 422 instead.
+
 The HTTP server (mockserver/serving.py) may hand over a request it refused to read to its
 end (431 for header fields past the limit, 414 for a target past it, 408 for headers that
 did not come in time) and marks requests in flight when it stops (503 when its grace
@@ -19,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -56,6 +63,13 @@ from mockserver.providers.base import ErrorContext, Surface
 from mockserver.rng import RandomStream
 
 log = logging.getLogger("mockserver")
+access_log = logging.getLogger("mockserver.access")  # one line a request (mockserver/logs.py)
+# The response header a warning about the request rides on, one header line each.
+WARNING_HEADER = "x-mock-warning"
+# Warnings named in one response (then one saying how many more), and the characters of a
+# parameter or field name a warning quotes: a client's bad input must not make them huge.
+MAX_WARNINGS = 10
+WARNING_NAME_CHARS = 100
 # The journal's status for a request whose client left mid-body (nginx's convention).
 CLIENT_CLOSED_REQUEST = 499
 # State dumps restored through the control plane outgrow the providers' body limit.
@@ -91,6 +105,8 @@ class Edge:
         faults: Faults,
         limits: EdgeLimits = DEFAULT_LIMITS,
         after_request: Callable[[], None] | None = None,
+        strict_unknown: bool = False,
+        rules_taken: Mapping[str, Callable[[], tuple[str, ...]]] | None = None,
     ) -> None:
         self.app = app
         # Run after every request is answered (the webhook engine: what the request changed
@@ -105,6 +121,10 @@ class Edge:
         self.journal = journal
         self.faults = faults
         self.limits = limits
+        # Refuse undeclared query parameters and body fields (422) instead of warning.
+        self.strict_unknown = strict_unknown
+        # By provider name: the ids of the outcome rules its last request took (for the log).
+        self.rules_taken = rules_taken or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,10 +142,13 @@ class Edge:
             reply = await self._serve(exchange, receive, notes)
         except _ClientGone:
             # The client left before its body arrived: nothing ran, no one to answer.
+            duration_ms = _since(started)
             if arrived is not None:
-                self._record(exchange, CLIENT_CLOSED_REQUEST, arrived, started)
+                self._record(exchange, CLIENT_CLOSED_REQUEST, arrived, duration_ms)
+            self._log(exchange, CLIENT_CLOSED_REQUEST, duration_ms)
             return
         except MockError as error:
+            exchange.error = error
             reply = site.surface.render_error(error, ErrorContext(request_id, self.clock.now()))
             if isinstance(error, PayloadTooLarge) and not _takes_body(exchange):
                 checked = False  # a body where the spec takes none: 413 is in no response list
@@ -151,19 +174,74 @@ class Edge:
             )
             if problems:
                 reply = self._broken(exchange, reply.status, problems)
+        if exchange.warnings:  # after the response check: the header is the mock's, not the spec's
+            reply = replace(reply, headers=(*reply.headers, *_warning_headers(exchange.warnings)))
+        drain = self.rules_taken.get(site.surface.provider)
+        if drain is not None:
+            exchange.rules = drain()
         payload = _encode(reply)
         await _send(send, reply, payload, request_id, head=scope["method"] == "HEAD", close=close)
+        duration_ms = _since(started)
         if arrived is not None:
-            self._record(exchange, reply.status, arrived, started, reply, payload)
+            self._record(exchange, reply.status, arrived, duration_ms, reply, payload)
+        self._log(exchange, reply.status, duration_ms)
         if self.after_request is not None:
             self.after_request()
+
+    def _log(self, exchange: _Exchange, status: int, duration_ms: float) -> None:
+        """The request's access line, when its level is on (mockserver/logs.py says which)."""
+        surface = exchange.site.surface
+        if surface.journaled:
+            level = logging.WARNING if exchange.warnings else logging.INFO
+        else:  # the control plane: its reads (probes, specs, the dashboard's polls) are debug
+            level = logging.DEBUG if exchange.scope["method"] in ("GET", "HEAD") else logging.INFO
+        if not access_log.isEnabledFor(level):
+            return
+        scope, incoming = exchange.scope, exchange.incoming
+        most = self.limits.journal_excerpt_chars
+        path = excerpt(scope["path"], most)[0]
+        query = scope.get("query_string", b"")[:most].decode("latin-1")
+        fields: dict[str, Any] = {
+            "requestId": exchange.request_id,
+            "provider": surface.provider,
+            "tenant": exchange.tenant,
+            "operationId": incoming.operation.operation_id if incoming is not None else None,
+            "method": scope["method"],
+            "path": path,
+            "query": query,
+            "status": status,
+            "durationMs": duration_ms,
+        }
+        if exchange.fault is not None:
+            fields["fault"] = exchange.fault
+        if exchange.rules:
+            fields["rules"] = list(exchange.rules)
+        if exchange.warnings:
+            fields["warnings"] = exchange.warnings
+        if exchange.error is not None and access_log.isEnabledFor(logging.DEBUG):
+            fields["problems"] = _problems(exchange.error)
+        target = f"{path}?{query}" if query else path
+        # Made and handled here rather than through access_log.log, which walks the stack to
+        # find its caller for every record (a fifth of what the line cost): an access line
+        # comes from here, always.
+        record = access_log.makeRecord(
+            access_log.name,
+            level,
+            __file__,
+            0,
+            "%s %s %s",
+            (scope["method"], target, status),
+            None,
+            extra={"access": fields},
+        )
+        access_log.handle(record)
 
     def _record(
         self,
         exchange: _Exchange,
         status: int,
         arrived: Any,
-        started: float,
+        duration_ms: float,
         reply: Reply | None = None,
         payload: bytes | None = None,
     ) -> None:
@@ -192,7 +270,7 @@ class Edge:
                 operation_id=incoming.operation.operation_id if incoming else None,
                 tenant=exchange.tenant,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                duration_ms=duration_ms,
                 fault=exchange.fault,
                 truncated=path_cut or len(raw_query) > most,
                 principal=exchange.principal,
@@ -201,6 +279,7 @@ class Edge:
                 response_headers=response_headers,
                 response_body=answered[:most],
                 bodies_truncated=len(sent) > most or len(answered) > most,
+                warnings=tuple(exchange.warnings),
             )
         )
 
@@ -235,6 +314,8 @@ class Edge:
         incoming.body = await _read_body(receive, headers, limit, timeout)
         incoming.document = _parse_body(incoming, incoming.body)
         self._guard(incoming, site)
+        if site.surface.journaled and not self.strict_unknown:
+            exchange.warnings = _unknown_input(incoming, site.surface.strict_query)
         validated = site.validator.request(incoming)
         call = Call(
             operation_id=operation.operation_id,
@@ -259,8 +340,11 @@ class Edge:
         a state dump holds long lists)."""
         declared = incoming.operation.query_parameters
         problems = self.limits.crowded_parameters(incoming.query, declared)
-        if site.surface.strict_query:
+        strict = site.surface.journaled and self.strict_unknown
+        if site.surface.strict_query or strict:
             problems.extend(_undeclared(incoming.query, declared))
+        if strict:
+            problems.extend(_undeclared_fields(incoming))
         if site.surface.journaled and incoming.document is not NO_BODY:
             problems.extend(self.limits.crowded_collections(incoming.body, incoming.document))
         if problems:
@@ -312,6 +396,68 @@ def _undeclared(query: Sequence[tuple[str, str]], declared: frozenset[str]) -> l
     return [Violation("query", (n,), message, "additionalProperties") for n in names[:MAX_ERRORS]]
 
 
+def _undeclared_fields(incoming: Incoming) -> list[Violation]:
+    """Each top-level body field the operation's schema does not declare, where it admits
+    undeclared ones (under --strict-unknown: refused like an `additionalProperties: false`)."""
+    fields, document = incoming.operation.body_fields, incoming.document
+    if fields is None or not isinstance(document, dict):
+        return []
+    names = [name for name in document if name not in fields]
+    message = "is not a field of this request body"
+    return [Violation("body", (n,), message, "additionalProperties") for n in names[:MAX_ERRORS]]
+
+
+def _unknown_input(incoming: Incoming, strict_query: bool) -> list[str]:
+    """Warnings for what the request sends that the operation does not declare: query
+    parameters (a surface that refuses them has already said so) and top-level body fields
+    where the schema lets them through. Ignored as the provider would ignore them, but a
+    client whose filter is misspelt (`countryCodes[]=US`, `countryCode=US`) hears of it."""
+    warnings: list[str] = []
+    if not strict_query:
+        declared = incoming.operation.query_parameters
+        for name in dict.fromkeys(name for name, _ in incoming.query if name not in declared):
+            warnings.append(f"unknown query parameter {_quoted(name)}")
+    fields, document = incoming.operation.body_fields, incoming.document
+    if fields is not None and isinstance(document, dict):
+        for name in document:
+            if name not in fields:
+                warnings.append(f"unknown body field {_quoted(name)}")
+    if len(warnings) > MAX_WARNINGS:
+        more = len(warnings) - MAX_WARNINGS + 1
+        warnings[MAX_WARNINGS - 1 :] = [f"and {more} more unknown parameters or fields"]
+    return warnings
+
+
+def _quoted(name: str) -> str:
+    """A name as a JSON string (ASCII, control characters escaped: safe in a header line),
+    cut to WARNING_NAME_CHARS."""
+    cut = name if len(name) <= WARNING_NAME_CHARS else name[:WARNING_NAME_CHARS] + "..."
+    return json.dumps(cut)
+
+
+def _warning_headers(warnings: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    return tuple((WARNING_HEADER, warning) for warning in warnings)
+
+
+def _problems(error: MockError) -> list[str]:
+    """Why a request was refused, for a debug access line: each violation where it stands."""
+    if not isinstance(error, RequestInvalid):
+        return [f"{type(error).__name__}: {error}"]
+    return [_violation_text(v) for v in error.violations]
+
+
+def _violation_text(violation: Violation) -> str:
+    where = violation.location
+    for step in violation.path:
+        where += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return f"{where}: {violation.message} ({violation.keyword})"
+
+
+def _since(started: float) -> float:
+    """Milliseconds since `started` (a perf_counter reading), to the microsecond."""
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
 class _ClientGone(Exception):
     """The client disconnected while its request body was still arriving."""
 
@@ -324,7 +470,18 @@ def _takes_body(exchange: _Exchange) -> bool:
 class _Exchange:
     """One request's progress through the edge."""
 
-    __slots__ = ("fault", "incoming", "principal", "request_id", "scope", "site", "tenant")
+    __slots__ = (
+        "error",
+        "fault",
+        "incoming",
+        "principal",
+        "request_id",
+        "rules",
+        "scope",
+        "site",
+        "tenant",
+        "warnings",
+    )
 
     def __init__(self, site: Site, scope: Scope, request_id: str) -> None:
         self.site = site
@@ -334,6 +491,9 @@ class _Exchange:
         self.tenant: str | None = None
         self.principal: object = None  # who it speaks for, once authenticated
         self.fault: str | None = None  # the id of the fault that changed the answer
+        self.error: MockError | None = None  # why it was refused, if it was
+        self.rules: tuple[str, ...] = ()  # the outcome rules it took
+        self.warnings: list[str] = []  # what it sent that the operation does not declare
 
 
 def _base_url(scope: Scope, headers: Mapping[str, str]) -> str:

@@ -25,6 +25,11 @@ class Operation:
     # Other spellings of `path` routed to this operation (its path item's
     # `x-mock-path-aliases`: a provider whose docs and SDK spell a path differently).
     aliases: tuple[str, ...] = ()
+    # The JSON body's top-level fields, where its schema lets others through (no
+    # `additionalProperties: false`): a field outside them is ignored, as the provider
+    # would, and warned of (or refused under --strict-unknown). None: nothing to warn of
+    # (no object body, or one whose schema already refuses or types every other field).
+    body_fields: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +82,28 @@ def _operations(document: Mapping[str, Any]) -> list[Operation]:
                     body_required=bool(body.get("required", False)),
                     query_parameters=frozenset(p["name"] for p in parameters if p["in"] == "query"),
                     aliases=aliases,
+                    body_fields=_open_fields(document, body.get("content", {})),
                 )
             )
     return found
+
+
+def _open_fields(document: Mapping[str, Any], content: Mapping[str, Any]) -> frozenset[str] | None:
+    """The declared top-level fields of a JSON body whose schema admits undeclared ones."""
+    media = content.get("application/json")
+    if media is None:
+        return None
+    parts = [_resolve(document, media.get("schema", {}))]
+    fields: set[str] = set()
+    while parts:
+        schema = parts.pop()
+        if any(key in schema for key in ("oneOf", "anyOf")):
+            return None  # which fields belong depends on the branch: not guessed here
+        if "additionalProperties" in schema and schema["additionalProperties"] is not True:
+            return None  # refused (false) or typed (a schema): validation has its say
+        fields.update(schema.get("properties", {}))
+        parts.extend(_resolve(document, part) for part in schema.get("allOf", ()))
+    return frozenset(fields) if fields else None
 
 
 def _aliases(template: str, item: Mapping[str, Any]) -> tuple[str, ...]:

@@ -205,3 +205,44 @@ def test_each_provider_says_how_it_diverges_and_what_is_not_emulated(word: str) 
         assert word in found[0].h2, f"'### {title}' is outside the {word} section"
         bullets = [line for line in found[0].lines if line.startswith("- ")]
         assert len(bullets) >= 3, f"'### {title}' lists {len(bullets)} items"
+
+
+# The copies of the docs pages the seeds are, beside the project (../shared/seeds/NNN_*.txt);
+# absent from a clone of the repository alone, where the quote check is skipped.
+SEEDS = ROOT.parent / "shared" / "seeds"
+# A quotation and the seed it is attributed to: `"words" (seed NNN` or `seed NNN...: "words"`.
+QUOTED_THEN_SEED = re.compile(r'"(?P<quote>[^"|]{6,})"[^"|]{0,60}?\(seeds? (?P<seed>\d{3})')
+SEED_THEN_QUOTED = re.compile(r'\bseeds? (?P<seed>\d{3})[^"|]{0,40}?: "(?P<quote>[^"|]{6,})"')
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seeds are not beside the project")
+def test_every_quotation_is_in_the_seed_it_cites() -> None:
+    seeds = {path.name[:3]: _flat(path.read_text("utf-8")) for path in SEEDS.glob("*.txt")}
+    text = FIDELITY.read_text(encoding="utf-8")
+    quoted = [
+        (match["seed"], _flat(match["quote"]).replace("...", "").strip())
+        for pattern in (QUOTED_THEN_SEED, SEED_THEN_QUOTED)
+        for match in pattern.finditer(text)
+    ]
+    assert len(quoted) >= 10, "the patterns no longer find the ledger's quotations"
+    wrong = [(seed, quote) for seed, quote in quoted if quote not in seeds[seed]]
+    assert wrong == [], "quoted from a seed that does not say it"
+
+
+def test_the_ledger_lists_where_the_docs_disagree() -> None:
+    [section] = [s for s in sections() if s.heading == "Where the provider's own docs disagree"]
+    rows = [line for line in section.lines if line.startswith("| ") and "---" not in line]
+    assert rows[0] == "| Conflict | What each source says | What the mock does |"
+    conflicts = [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]]
+    for named in ("`limit`", "`pageToken`", "`prefix`", "Error schemas", "`organizationId`"):
+        assert any(c.startswith(named) for c in conflicts), named
+    assert any("`features`" in c for c in conflicts)
+    for row in rows[1:]:
+        cells = row.strip("|").split(" | ")
+        assert len(cells) == 3, row
+        assert all(cell.strip() for cell in cells), row
+        assert re.search(r"\bseeds? \d{3}\b|research", cells[1]), f"no source: {row}"

@@ -174,6 +174,7 @@ def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:
     plans = numbering_plans()
     items: list[StockItem] = []
     taken: set[str] = set()
+    ids: set[str] = set()  # of the listed items (generated ids are seeded UUIDs)
     for country in sorted(rules["countries"]):
         path: list[str | int] = ["bird", "stock", "countries", country]
         if country not in plans:
@@ -190,6 +191,8 @@ def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:
             for _ in range(rule.count):
                 number = _draw_unique(plan, ranges, fake, taken, scenario, [*path, number_type])
                 items.append(rule.item(fake, country, number_type, number, rules))
+            listed = by_type[number_type].get("numbers", [])
+            items.extend(_listed(listed, rule, plan, country, number_type, taken, ids, scenario))
         items.extend(_testing(plan, by_type, config, fake, taken, rules))
     return items
 
@@ -234,6 +237,48 @@ class _Rule:
             back_order_stock_id=fake.uuid() if back_order else None,
             testing=testing,
         )
+
+
+def _listed(
+    listed: list[Mapping[str, str]],
+    rule: _Rule,
+    plan: CountryPlan,
+    country: str,
+    number_type: str,
+    taken: set[str],
+    ids: set[str],
+    scenario: Scenario,
+) -> list[StockItem]:
+    """The numbers a scenario lists with their stock item ids (the docs' examples use
+    `123e4567-...` for `+19283764510`): drawn from nothing, so listing them never moves
+    the generated stock; the rule's price and features, never WhatsApp or back-ordered."""
+    items = []
+    for index, entry in enumerate(listed):
+        where: list[str | int] = ["bird", "stock", "countries", country, number_type, "numbers"]
+        where.append(index)
+        number, item_id = entry["e164"], entry["id"]
+        if not number.startswith(f"+{plan.calling_code}"):
+            raise scenario.error(where, f"{number} is not a {country} number")
+        if number in taken:
+            raise scenario.error(where, f"{number} is stocked twice")
+        if item_id in ids:
+            raise scenario.error(where, f"the stock item id {item_id} is listed twice")
+        taken.add(number)
+        ids.add(item_id)
+        items.append(
+            StockItem(
+                id=item_id,
+                country=country,
+                type=number_type,
+                number=number,
+                features=rule.features,
+                monthly_price=rule.price,
+                provider_id=provider_id(country),
+                back_order_stock_id=None,
+                testing=False,
+            )
+        )
+    return items
 
 
 def _draw_unique(

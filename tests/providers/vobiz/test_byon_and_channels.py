@@ -18,7 +18,11 @@ from tests.support.credentials import (
     vobiz_account,
 )
 
-PHONE = "+919876543210"
+# A number of one's own, outside Vobiz's stock. (The docs' BYON example verifies
+# +919876543210, the number their availability and order examples sell in MH; the default
+# scenario stocks it for those, so bringing it is 409 NUMBER_IN_USE: docs/fidelity.md,
+# "Where the provider's own docs disagree".)
+PHONE = "+919812345678"
 
 
 def sent_code(app: Starlette, phone: str = PHONE, auth_id: str = VOBIZ_AUTH_ID) -> str:
