@@ -14,7 +14,6 @@ paid period of 8.64 s, a lapse at x.64 s followed by a WhatsApp stage at the nex
 second was two events the observer saw as one).
 """
 
-
 from __future__ import annotations
 
 import tempfile
