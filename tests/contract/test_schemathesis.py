@@ -65,9 +65,16 @@ READY = re.compile(r"^numbers-mock \S+ ready at (http://127\.0\.0\.1:\d+) ")
 # run may still raise, by spec, with why. Anything else fails the run.
 GATED = ("missing_auth", "missing_test_data", "validation_mismatch")
 _PLATFORM_DEPTH = (
-    "reached only along links (search -> order -> number -> update, release; the WhatsApp "
-    "and voice numbers from their lists); with eight roots and ten scenarios the stateful "
-    "phase does not get that deep in every run (the link walks below walk each link)"
+    "reached only along links (search -> one available number, search -> order -> number "
+    "-> update, release; the WhatsApp and voice numbers from their lists; create webhook -> "
+    "rotate its secret); with a dozen roots and ten scenarios the stateful phase does not get "
+    "that deep in every run (the link walks below walk each link)"
+)
+_WEBHOOK_URLS = (
+    "an endpoint's URL must be https to a public host or http to a local one (loopback, "
+    "private, single-label, the mock's inbox), a filter names a mailbox the mock does not have "
+    "and a connector destination is not emulated: rules the schema cannot state, refused 422 "
+    "(documented refusals in the hooks), so schemathesis' random bodies rarely pass"
 )
 _ACCOUNT_DEPTH = (
     "reached only along links from a purchase (inventory -> purchase -> assign / attach -> "
@@ -91,8 +98,12 @@ WARNED: dict[str, dict[tuple[str, str], str]] = {
                 "PATCH /v1/voice/numbers/{number_id}",
                 "GET /v1/whatsapp/numbers/{number_id}",
                 "GET /v1/whatsapp/numbers/{number_id}/events",
+                "GET /v1/numbers/available/{number}",
+                "POST /v1/webhooks/{webhook_id}/rotate-secret",
             )
         },
+        ("validation_mismatch", "POST /v1/webhooks"): _WEBHOOK_URLS,
+        ("validation_mismatch", "PATCH /v1/webhooks/{webhook_id}"): _WEBHOOK_URLS,
         **{
             ("validation_mismatch", f"GET /v1/{path}"): _PLATFORM_CURSORS
             for path in (
@@ -102,8 +113,21 @@ WARNED: dict[str, dict[tuple[str, str], str]] = {
                 "sms/senders",
                 "voice/numbers",
                 "whatsapp/numbers",
+                "webhooks",
             )
         },
+    },
+    "bird": {
+        (
+            "validation_mismatch",
+            "PATCH /organizations/{organizationId}/workspaces/{workspaceId}/webhook-subscriptions/"
+            "{webhookSubscriptionId}",
+        ): (
+            "an update names a subscription of the workspace (ids are the server's; the link "
+            "from its creation is walked below), keeps the event its service has (numbers: one "
+            "event) and a URL https to a public host or http to a local one: rules the schema "
+            "cannot state, refused 404 or 422 (documented refusals in the hooks)"
+        ),
     },
     "vobiz-account": {
         ("missing_test_data", f"{method} /api/v1/account/{{authId}}/numbers/{{e164}}{tail}"): (
@@ -139,6 +163,20 @@ WARNED: dict[str, dict[tuple[str, str], str]] = {
         ),
         ("missing_test_data", "GET /_mock/ui/journal/{requestId}"): (
             "the dashboard's view of a journal entry: as GET /_mock/journal/{requestId}"
+        ),
+        **{
+            ("missing_test_data", label): (
+                "a delivery id is the server's, and a delivery needs a provider's subscription "
+                "and a change of state: a run of the control spec makes neither"
+            )
+            for label in (
+                "GET /_mock/webhooks/deliveries/{deliveryId}",
+                "POST /_mock/webhooks/deliveries/{deliveryId}/redeliver",
+            )
+        },
+        ("missing_test_data", "POST /_mock/webhooks/events"): (
+            "an event goes to a tenant of the Bird platform API, which exists once its API key "
+            "has made a request: a run of the control spec makes none (404 not-found)"
         ),
     },
 }
