@@ -239,6 +239,25 @@ async def test_a_request_shows_its_headers_and_bodies_with_secrets_redacted(
     assert "No journal entry req_000000000000" in missing.content
 
 
+async def test_a_request_with_unknown_input_is_marked_with_its_warnings(
+    client: httpx.AsyncClient,
+) -> None:
+    """`countryCodes[]` (the bracket style of qs and axios) is no parameter of Bird's stock
+    search: answered as if absent, with a warning the journal keeps and the pages show."""
+    search = f"/organizations/{BIRD_ORG}/numbers-stock-items"
+    found = await client.get(search, params={"countryCodes[]": "US"}, headers=BIRD)
+    assert found.status_code == 200
+    request_id = found.headers["x-request-id"]
+    listed = await page(client, "/_mock/ui/journal")
+    assert "warning" in listed.content.split()
+    html = (await client.get("/_mock/ui/journal")).text
+    assert 'title="unknown query parameter &#34;countryCodes[]&#34;"' in html
+    entry = await page(client, f"/_mock/ui/journal/{request_id}")
+    assert "Warnings" in entry.content
+    assert 'unknown query parameter "countryCodes[]"' in entry.content
+    assert "--strict-unknown" in entry.content
+
+
 async def test_the_rules_page_offers_every_rule_and_every_operation(
     client: httpx.AsyncClient,
 ) -> None:
