@@ -33,6 +33,12 @@ a shared sidecar:
   resets these two tenants every `--shared-reset-every` seconds, as a new CI run would.
 - Control-plane reads: the whole journal, wallets, health, clock, rules, faults, the OTP
   oracle. The documented Bird rate-limit profile is installed (unscoped) at the start.
+- Webhooks to a dead endpoint (issue 17; `--no-dead-webhooks` for none): every fresh Bird
+  test, and the scenario's workspace (again after each suite reset), subscribes to the
+  numbers event at a URL on 127.0.0.1 where nothing listens, so every change of a number is
+  a delivery refused on every attempt and retried on the mock's clock until its retries are
+  spent. The samples count the deliveries by outcome (GET /_mock/webhooks): memory stays
+  flat only if finished deliveries are pruned and a subscription's queue is bounded.
 
 Hostile traffic beside it (issue 14; `--hostile-workers 0 --slowloris 0` for none), over
 raw sockets, each expecting the limit's answer (README, "Limits"): `--slowloris`
@@ -162,6 +168,8 @@ class Soak:
         self.acme_to_cancel: list[str] = []  # numbers bought on the scenario's workspace
         self.probes: list[float] = []  # seconds each health probe waited
         self.probe_max = 0.0  # the slowest since the last sample
+        # Where webhooks go to fail: a port on loopback that nothing listens on (refused).
+        self.dead_webhook = f"http://127.0.0.1:{free_port()}/hooks" if args.dead_webhooks else None
 
     def running(self) -> bool:
         return time.monotonic() < self.deadline
@@ -276,6 +284,22 @@ async def bird_search(
     return found
 
 
+async def subscribe_dead(s: Soak, headers: Mapping[str, str], org: str, ws: str) -> None:
+    """The numbers event of this workspace to --dead-webhooks' URL: nothing listens there."""
+    if s.dead_webhook is None:
+        return
+    path = f"/organizations/{org}/workspaces/{ws}/webhook-subscriptions"
+    body = {
+        "service": "numbers",
+        "event": "endpoint.updated",
+        "url": s.dead_webhook,
+        "signingKey": "soak-signing-key",
+    }
+    await s.call(
+        "bird.subscribe-dead-webhook", "POST", path, {201} | s.bird_429, headers=headers, json=body
+    )
+
+
 def reservation(ws: str, item_id: str) -> str:
     return f"/workspaces/{ws}/numbers-stock-items/{item_id}/reservation"
 
@@ -303,6 +327,7 @@ async def bird_test(s: Soak, rng: random.Random) -> None:
     numbers = f"/workspaces/{ws}/numbers-long-code"
     buy_ok = {201, 402, 422} | s.bird_429  # 422: another worker bought or holds an item
     try:
+        await subscribe_dead(s, headers, org, ws)
         items = await bird_search(s, "bird.search", headers, org, rng)
         await s.call("bird.list-numbers", "GET", numbers, {200} | s.bird_429, headers=headers)
         if not items:
@@ -879,6 +904,7 @@ async def suite_resets(s: Soak) -> None:
         for provider, name in (("bird", ACME_WS), ("vobiz", ACME_AUTH)):
             body = {"provider": provider, "tenant": name}
             await s.call("suite.reset-scenario-tenant", "POST", "/_mock/reset", {200}, json=body)
+        await subscribe_dead(s, ACME_KEY, ACME_ORG, ACME_WS)  # the reset dropped it
 
 
 # --- samples -----------------------------------------------------------------------------------
@@ -1036,6 +1062,10 @@ class Sampler:
         r = await self.s.http.get("/_mock/faults")
         if r.status_code == 200:
             row["faults"] = len(r.json()["faults"])
+        r = await self.s.http.get("/_mock/webhooks")
+        if r.status_code == 200:
+            delivered = {f"webhooks.{k}": v for k, v in r.json()["counts"].items()}
+            row["counts"] = {**row.get("counts", {}), **delivered}
         if self.app is not None:
             row["counts"] = {**row.get("counts", {}), **structures(self.app)}
             if label:
@@ -1115,6 +1145,7 @@ async def drive(s: Soak, sampler: Sampler) -> None:
     if s.args.rate_limits:
         body = {"profile": "bird-documented-rate-limits"}
         await s.call("control.add-fault", "POST", "/_mock/faults", {201}, json=body)
+    await subscribe_dead(s, ACME_KEY, ACME_ORG, ACME_WS)
     idle = await sampler.sample("idle")
     print(
         f"  idle: RSS {idle['rss_mib']:.2f} MiB, state {idle.get('state_bytes', 0) / 1024:.1f} KiB"
@@ -1461,6 +1492,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=50,
         help="connections sending part of a request, then nothing, at all times (50; 0: none)",
+    )
+    parser.add_argument(
+        "--no-dead-webhooks",
+        dest="dead_webhooks",
+        action="store_false",
+        help="do not subscribe Bird workspaces to a webhook URL where nothing listens",
     )
     parser.add_argument("--seed", type=int, default=1, help="the soak's own randomness (1)")
     parser.add_argument(
