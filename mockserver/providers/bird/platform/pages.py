@@ -135,6 +135,12 @@ class Cursors:
         )
 
 
+def sort_descending(order: str | None, sort: str) -> bool:
+    """The direction of a sorted list: `order` as asked, else the SDK's default, newest
+    first for a timestamp (`created_at`, `updated_at`) and A to Z for anything else."""
+    return (order or ("desc" if sort.endswith("_at") else "asc")) == "desc"
+
+
 def _before(row: Key, mark: Key, descending: bool) -> bool:
     return row > mark if descending else row < mark
 

@@ -26,7 +26,12 @@ from mockserver.providers.bird.platform.models import (
     PlatformTenant,
     SharedNumber,
 )
-from mockserver.providers.bird.platform.pages import CursorPage, Window, scope
+from mockserver.providers.bird.platform.pages import (
+    CursorPage,
+    Window,
+    scope,
+    sort_descending,
+)
 
 if TYPE_CHECKING:
     # Type-only, the one import circle allowed (ARCHITECTURE.md).
@@ -90,7 +95,7 @@ class Senders:
             if (query.type is None or s.source_kind == query.type)
             and (query.number_id is None or s.number_id == query.number_id)
         ]
-        descending = (query.order or ("desc" if query.sort == "created_at" else "asc")) == "desc"
+        descending = sort_descending(query.order, query.sort)
         page_scope = scope(
             "senders", tenant.id, query.type, query.number_id, query.sort, descending
         )

@@ -18,7 +18,12 @@ from mockserver.errors import NotFound
 from mockserver.providers.bird.platform.auth import PlatformPrincipal
 from mockserver.providers.bird.platform.errors import RouteNotSupported
 from mockserver.providers.bird.platform.models import HeldNumber
-from mockserver.providers.bird.platform.pages import CursorPage, Window, scope
+from mockserver.providers.bird.platform.pages import (
+    CursorPage,
+    Window,
+    scope,
+    sort_descending,
+)
 
 if TYPE_CHECKING:
     # Type-only, the one import circle allowed (ARCHITECTURE.md).
@@ -54,7 +59,7 @@ class Voice:
             for n in tenant.numbers.values()
             if n.voice_id is not None and not n.released(now) and _matches(n, query)
         ]
-        descending = (query.order or ("desc" if query.sort == "created_at" else "asc")) == "desc"
+        descending = sort_descending(query.order, query.sort)
         page_scope = scope(
             "voice", tenant.id, query.search, query.provider, query.route, query.sort, descending
         )

@@ -31,7 +31,12 @@ from mockserver.providers.bird.platform.models import (
     PlatformTenant,
     WebhookEndpoint,
 )
-from mockserver.providers.bird.platform.pages import CursorPage, Window, scope
+from mockserver.providers.bird.platform.pages import (
+    CursorPage,
+    Window,
+    scope,
+    sort_descending,
+)
 from mockserver.webhooks import signing, urls
 from mockserver.webhooks.models import Attempt, Delivery, Outgoing, WebhookTarget
 
@@ -136,7 +141,7 @@ class Webhooks:
         self.platform.settle()
         tenant = self.platform.api_key_tenant(principal)
         rows = [e for e in tenant.webhooks.values() if query.url in (None, e.url)]
-        descending = (query.order or ("desc" if query.sort == "created_at" else "asc")) == "desc"
+        descending = sort_descending(query.order, query.sort)
         page_scope = scope("webhooks", tenant.id, query.sort, descending, query.url)
         return self.platform.cursors.page(
             page_scope,

@@ -16,7 +16,12 @@ from mockserver.errors import NotFound
 from mockserver.providers.bird.platform import ids, lifecycles
 from mockserver.providers.bird.platform.auth import PlatformPrincipal
 from mockserver.providers.bird.platform.models import HeldNumber, WhatsAppPlan
-from mockserver.providers.bird.platform.pages import CursorPage, Window, scope
+from mockserver.providers.bird.platform.pages import (
+    CursorPage,
+    Window,
+    scope,
+    sort_descending,
+)
 
 if TYPE_CHECKING:
     # Type-only, the one import circle allowed (ARCHITECTURE.md).
@@ -100,7 +105,7 @@ class WhatsApp:
     ) -> CursorPage[WhatsAppNumber]:
         now = self.platform.settle()
         rows = [w for w in self._all(principal, now) if _matches(w, query)]
-        descending = (query.order or ("desc" if query.sort.endswith("_at") else "asc")) == "desc"
+        descending = sort_descending(query.order, query.sort)
         page_scope = scope(
             "whatsapp",
             principal.workspace_id,
