@@ -32,7 +32,9 @@ from tests.support.credentials import (
     CHANNELS,
     CONFIRM,
     LONG_CODES,
+    ORDER,
     ORDERS,
+    PHONE,
     STOCK,
     VERIFY,
     VOBIZ,
@@ -46,8 +48,6 @@ OTHER_ORG = "44444444-4444-4444-8444-444444444444"
 OTHER_WS = "33333333-3333-4333-8333-333333333333"
 OTHER_STOCK = f"/organizations/{OTHER_ORG}/numbers-stock-items"
 OTHER_LONG_CODES = f"/workspaces/{OTHER_WS}/numbers-long-code"
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 PHONE2 = "+14155550124"
 SEED = 7
 

@@ -16,7 +16,9 @@ from tests.support.credentials import (
     CHANNELS,
     CONFIRM,
     LONG_CODES,
+    ORDER,
     ORDERS,
+    PHONE,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
@@ -25,8 +27,6 @@ from tests.support.credentials import (
     vobiz_account,
 )
 
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 PROBLEM = "application/problem+json"
 
 

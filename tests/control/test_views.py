@@ -21,7 +21,9 @@ from tests.support.credentials import (
     BIRD_ACCESS_KEY,
     BIRD_WS,
     CHANNELS,
+    ORDER,
     ORDERS,
+    PHONE,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
@@ -30,8 +32,6 @@ from tests.support.credentials import (
     vobiz_account,
 )
 
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 PLATFORM_KEY = "bk_eu1_dashboard_view_key_000001"
 PLATFORM = {"Authorization": f"Bearer {PLATFORM_KEY}"}
 

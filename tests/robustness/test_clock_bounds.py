@@ -32,6 +32,7 @@ from tests.support.credentials import (
     LONG_CODES,
     ORDERS,
     OWNED,
+    PHONE,
     PURCHASE,
     STOCK,
     TRANSACTIONS,
@@ -42,7 +43,6 @@ from tests.support.credentials import (
 
 LAST = LATEST.isoformat().replace("+00:00", "Z")
 ALPHA = f"/workspaces/{BIRD_WS}/numbers-alpha"
-PHONE = "+14155550123"
 
 
 def endpoint(endpoint_id: str, tail: str = "") -> str:

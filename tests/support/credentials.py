@@ -46,3 +46,9 @@ def vobiz_account(suffix: str) -> dict[str, str]:
     """Headers of an ad-hoc Vobiz account (auth id MA_ + 8 upper-case letters or digits)."""
     auth_id = f"MA_{suffix.upper():0<8}"[:11]
     return {"X-Auth-ID": auth_id, "X-Auth-Token": f"token_{suffix}_00000000"}
+
+
+# A Vobiz WhatsApp number order the default scenario can fill (Karnataka stock, INR wallet),
+# and the number a bring-your-own-number verification is started for.
+ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
+PHONE = "+14155550123"

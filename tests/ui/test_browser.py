@@ -25,7 +25,17 @@ from starlette.applications import Starlette
 
 from mockserver import ManualClock, Settings, create_app
 from tests.conftest import START
-from tests.support.credentials import BIRD, BIRD_ORG, BIRD_WS, ORDERS, STOCK, VERIFY, VOBIZ
+from tests.support.credentials import (
+    BIRD,
+    BIRD_ORG,
+    BIRD_WS,
+    ORDER,
+    ORDERS,
+    PHONE,
+    STOCK,
+    VERIFY,
+    VOBIZ,
+)
 from tests.support.live import serve
 
 CHROMIUM = os.environ.get("MOCKSERVER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -50,8 +60,6 @@ FLAGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("MOCKSERVER_ARTIFACTS") or ROOT / ".artifacts" / "dashboard")
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 TOKEN = "s3cret-token-for-the-browser"
 SEEN = 5000  # ms a live change may take to show (the pages poll every second)
 

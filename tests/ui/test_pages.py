@@ -25,14 +25,14 @@ from tests.support.credentials import (
     BIRD_ORG,
     BIRD_WS,
     CHANNELS,
+    ORDER,
     ORDERS,
+    PHONE,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
 )
 
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 TOKEN = "s3cret-token-for-the-dashboard"
 
 

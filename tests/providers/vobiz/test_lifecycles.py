@@ -13,16 +13,15 @@ from tests.support.credentials import (
     AVAILABILITY,
     BALANCE,
     CONFIRM,
+    ORDER,
     ORDERS,
+    PHONE,
     VERIFY,
     VOBIZ,
     VOBIZ_AUTH_ID,
     vobiz_account,
 )
 from tests.support.scenarios import serve, write_scenario
-
-ORDER = {"country_code": "IN", "region": "KA", "number_type": "local", "currency": "INR"}
-PHONE = "+14155550123"
 
 
 def code_of(app: Starlette, phone: str = PHONE, auth_id: str = VOBIZ_AUTH_ID) -> str:
