@@ -32,6 +32,75 @@ class NumberRange:
         prefix = fake.element(self.prefixes)
         return prefix + "".join(_draw_run(run, fake) for run in self.runs)
 
+    def digits(self) -> Digits:
+        """The pattern as the digits each position allows, for counting and indexing."""
+        return Digits.of(self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Digits:
+    """The strings a pattern stands for, numbered in their (lexicographic) order: every
+    position allows a contiguous run of digits and all strings have the same length, so
+    the i-th string is i written in mixed radix. A stock computed from the seed
+    (seeded_stock.py) picks positions in this order and turns them into numbers."""
+
+    low: tuple[int, ...]  # the smallest digit each position allows
+    sizes: tuple[int, ...]  # how many digits each position allows
+    weights: tuple[int, ...]  # how many strings the positions after this one make
+
+    @classmethod
+    def of(cls, pattern: str) -> Digits:
+        allowed = [(int(s), 1) if s.isdigit() else (2, 8) if s == "N" else (0, 10) for s in pattern]
+        weights, weight = [], 1
+        for _, size in reversed(allowed):
+            weights.append(weight)
+            weight *= size
+        return cls(
+            tuple(low for low, _ in allowed),
+            tuple(size for _, size in allowed),
+            tuple(reversed(weights)),
+        )
+
+    @property
+    def size(self) -> int:
+        """How many strings the pattern stands for."""
+        return self.sizes[0] * self.weights[0] if self.sizes else 1
+
+    def at(self, index: int) -> str:
+        """The `index`-th string (0 <= index < size)."""
+        return "".join(
+            chr(48 + low + index // weight % size)
+            for low, size, weight in zip(self.low, self.sizes, self.weights, strict=True)
+        )
+
+    def index(self, text: str) -> int | None:
+        """The place of `text` among the strings, or None if the pattern does not make it."""
+        if len(text) != len(self.sizes):
+            return None
+        index = 0
+        for char, low, size, weight in zip(text, self.low, self.sizes, self.weights, strict=True):
+            digit = ord(char) - 48 - low
+            if not 0 <= digit < size:
+                return None
+            index += digit * weight
+        return index
+
+    def below(self, bound: str) -> int:
+        """How many of the strings sort before `bound` (any string: a whole number, a
+        prefix, or a prefix's successor)."""
+        count = 0
+        for position, (low, size, weight) in enumerate(
+            zip(self.low, self.sizes, self.weights, strict=True)
+        ):
+            if position == len(bound):
+                return count  # the strings that start with `bound` sort after it
+            digit = ord(bound[position]) - 48 - low
+            count += min(max(digit, 0), size) * weight
+            if not 0 <= digit < size:
+                return count
+        # Every position matched: the one string equal to bound's head is below a longer bound.
+        return count + (1 if len(bound) > len(self.sizes) else 0)
+
 
 @dataclass(frozen=True, slots=True)
 class CountryPlan:

@@ -1,24 +1,29 @@
 """A finite stock of phone numbers, indexed for keyset search.
 
-Available items sit in buckets: one per country and per whatever else the owner groups
-them by (Bird: number type, capabilities and the testing flag; Vobiz: region), each a
-sorted list of numbers (in blocks: selling one number moves one block, not the stock). A
-search picks the buckets its filters allow, bisects to the number prefix and the page
-cursor, and merges the buckets in number order, so it touches about one page of items
-whatever the size of the stock.
+Items sit on shelves: one per country and per whatever else the owner groups them by (Bird:
+number type, capabilities and the testing flag; Vobiz: region), each the sorted numbers it
+was stocked with. Listed items are stored (a shelf is a sorted list); a computed stock
+(seeded_stock.py) brings shelves that compute their numbers, and a catalog that makes an
+item from its id or number, so that its size costs nothing until an item is touched. A
+search picks the shelves its filters allow, bisects to the number prefix and the page
+cursor, and merges them in number order, so it touches about one page of items whatever
+the size of the stock.
 
-Every item stays known (`get`, `by_number`) whether in stock or not; what left the stock is
-the set of taken ids, so putting the stock back as seeded, or as a dump lists it, costs
-what changed, not the size of the stock.
+Shelves never change: what left the stock (sold, ordered) is an overlay of taken items,
+skipped as a search walks past them, so putting the stock back as seeded, or as a dump
+lists it, costs what changed, not the size of the stock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from heapq import merge
+from itertools import islice
 from typing import Generic, Protocol, TypeVar
 
 from mockserver.domain.sortedlist import SortedStrings
+
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Stocked(Protocol):
@@ -32,8 +37,29 @@ class Stocked(Protocol):
     def number(self) -> str: ...
 
 
+class Shelf(Protocol):
+    """One bucket's numbers as stocked at the start, in order. Shelves never change: what
+    left the stock is the inventory's overlay."""
+
+    def count(self, low: str, high: str) -> int: ...
+
+    def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]: ...
+
+    def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]: ...
+
+
 T = TypeVar("T", bound=Stocked)
 Cursor = tuple[str, str]  # (country, number) of the last item returned
+
+
+class Catalog(Protocol[T_co]):
+    """Items computed rather than stored (seeded_stock.Catalog): found by id or by number."""
+
+    def __len__(self) -> int: ...
+
+    def get(self, item_id: str) -> T_co | None: ...
+
+    def by_number(self, number: str) -> T_co | None: ...
 
 
 def _one_bucket(item: object) -> Hashable:
@@ -45,56 +71,89 @@ def _every_bucket(key: Hashable) -> bool:
 
 
 class Inventory(Generic[T]):
-    __slots__ = ("_bucket_of", "_buckets", "_by_number", "_items", "_keys", "_taken")
+    """The listed items (stored) and, optionally, a computed catalog with its shelves by
+    (country, bucket key); what is out of stock is an overlay of taken items."""
 
-    def __init__(self, items: Iterable[T], bucket: Callable[[T], Hashable] = _one_bucket) -> None:
+    __slots__ = (
+        "_bucket_of",
+        "_by_number",
+        "_computed",
+        "_hidden",
+        "_items",
+        "_out",
+        "_shelves",
+        "_size",
+        "_taken",
+    )
+
+    def __init__(
+        self,
+        items: Iterable[T],
+        bucket: Callable[[T], Hashable] = _one_bucket,
+        computed: Catalog[T] | None = None,
+        shelves: Iterable[tuple[str, Hashable, Shelf]] = (),
+    ) -> None:
         self._bucket_of = bucket
+        self._computed = computed
         self._items: dict[str, T] = {}
         self._by_number: dict[str, T] = {}
-        self._buckets: dict[tuple[str, Hashable], SortedStrings] = {}
-        self._keys: dict[str, list[Hashable]] = {}  # bucket keys per country
-        self._taken: set[str] = set()  # ids out of stock (sold, ordered)
+        self._shelves: dict[str, list[tuple[Hashable, Shelf]]] = {}  # by country
+        self._taken: dict[str, T] = {}  # out of stock (sold, ordered), by id
+        self._out: set[str] = set()  # their numbers
+        self._hidden: set[str] = set()  # computed items a listed one stands in for
         grouped: dict[tuple[str, Hashable], list[str]] = {}
         for item in items:
             if item.id in self._items or item.number in self._by_number:
                 raise ValueError(f"duplicate stock item {item.id} / {item.number}")
             self._items[item.id] = item
             self._by_number[item.number] = item
-            key = self._bucket_of(item)
-            if (item.country, key) not in grouped:
-                grouped[(item.country, key)] = []
-                self._keys.setdefault(item.country, []).append(key)
-            grouped[(item.country, key)].append(item.number)
-        self._buckets = {bucket: SortedStrings(numbers) for bucket, numbers in grouped.items()}
+            grouped.setdefault((item.country, self._bucket_of(item)), []).append(item.number)
+            if computed is not None and computed.by_number(item.number) is not None:
+                self._hidden.add(item.number)
+        for (country, key), numbers in grouped.items():
+            self._shelves.setdefault(country, []).append((key, SortedStrings(numbers)))
+        for country, key, shelf in shelves:
+            self._shelves.setdefault(country, []).append((key, shelf))
+        computed_size = 0 if computed is None else len(computed) - len(self._hidden)
+        self._size = len(self._items) + computed_size
 
     def __len__(self) -> int:
-        return len(self._items) - len(self._taken)
+        return self._size - len(self._taken)
 
     def get(self, item_id: str) -> T | None:
         """Any item that was ever in this stock, available or not."""
-        return self._items.get(item_id)
+        item = self._items.get(item_id)
+        if item is None and self._computed is not None:
+            item = self._computed.get(item_id)
+            if item is not None and item.number in self._hidden:
+                return None
+        return item
 
     def by_number(self, number: str) -> T | None:
-        return self._by_number.get(number)
+        item = self._by_number.get(number)
+        if item is None and self._computed is not None and number not in self._hidden:
+            item = self._computed.by_number(number)
+        return item
 
     def is_available(self, item_id: str) -> bool:
-        return item_id in self._items and item_id not in self._taken
+        return item_id not in self._taken and self.get(item_id) is not None
 
     def take(self, item_id: str) -> T:
         """Remove an available item from stock (sold, ordered)."""
-        item = self._items[item_id]
+        item = self.get(item_id)
+        if item is None:
+            raise KeyError(f"no stock item {item_id}")
         if item_id in self._taken:
             raise KeyError(f"stock item {item_id} is not available")
-        self._numbers(item).remove(item.number)
-        self._taken.add(item_id)
+        self._taken[item_id] = item
+        self._out.add(item.number)
         return item
 
     def give_back(self, item_id: str) -> None:
         """Return an item to stock (a refund, a deprovisioned number)."""
-        item = self._items[item_id]
-        if item_id in self._taken:
-            self._numbers(item).add(item.number)
-            self._taken.discard(item_id)
+        item = self._taken.pop(item_id, None)
+        if item is not None:
+            self._out.discard(item.number)
 
     def unavailable_ids(self) -> list[str]:
         """The items out of stock (sold, ordered), by id: with the seed, all a state dump
@@ -105,17 +164,16 @@ class Inventory(Generic[T]):
         """Exactly these items out of stock, every other one in (a restore; nothing taken:
         the stock as seeded). Costs the items that change, not the stock's size."""
         wanted = set(unavailable)
-        # Not `wanted - self._items.keys()`: a set minus a dict view walks the whole view.
-        unknown = [item_id for item_id in wanted if item_id not in self._items]
+        unknown = [item_id for item_id in wanted if self.get(item_id) is None]
         if unknown:
             raise KeyError(f"not in this stock: {', '.join(sorted(unknown)[:3])}")
-        for item_id in self._taken - wanted:
+        for item_id in set(self._taken) - wanted:
             self.give_back(item_id)
-        for item_id in sorted(wanted - self._taken):
+        for item_id in sorted(wanted - self._taken.keys()):
             self.take(item_id)
 
     def countries(self) -> list[str]:
-        return sorted(self._keys)
+        return sorted(self._shelves)
 
     def scan(
         self,
@@ -137,12 +195,11 @@ class Inventory(Generic[T]):
                 continue
             resume = after[1] if after is not None and country == after[0] else None
             spans = [
-                _span(self._buckets[(country, key)], prefix, resume)
-                for key in self._keys.get(country, ())
+                _span(shelf, prefix, resume)
+                for key, shelf in self._shelves.get(country, ())
                 if buckets(key)
             ]
-            for number in _merged(spans, limit + 1 - len(found)):
-                item = self._by_number[number]
+            for item in self._available(_merged(spans, limit + 1 - len(found))):
                 if accept(item):
                     if len(found) == limit:
                         return found, True
@@ -154,15 +211,23 @@ class Inventory(Generic[T]):
         ranges: Sequence[tuple[str, str]],
         buckets: Callable[[Hashable], bool] = _every_bucket,
     ) -> int:
-        """How many available items lie in these (country, E.164 prefix) ranges, by
-        bisection of each bucket: the size of the stock never matters. Overlapping ranges
-        count their items twice."""
-        return sum(
-            self._buckets[(country, key)].count(*_bounds(prefix))
-            for country, prefix in ranges
-            for key in self._keys.get(country, ())
-            if buckets(key)
-        )
+        """How many available items lie in these (country, E.164 prefix) ranges: each
+        shelf counts by bisection, less what was taken there. Overlapping ranges count
+        their items twice."""
+        total = 0
+        for country, prefix in ranges:
+            low, high = _bounds(prefix)
+            for key, shelf in self._shelves.get(country, ()):
+                if buckets(key):
+                    total += shelf.count(low, high)
+            total -= sum(
+                1
+                for item in self._taken.values()
+                if item.country == country
+                and low <= item.number < high
+                and buckets(self._bucket_of(item))
+            )
+        return total
 
     def scan_before(
         self,
@@ -176,34 +241,42 @@ class Inventory(Generic[T]):
         """The last `limit` available items of one country whose number starts with
         `prefix` and sorts before `before`, in number order, and whether more precede them:
         `scan` backwards, for a page that ends before a cursor."""
-        low, high = prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        low, high = _bounds(prefix)
         descending = [
-            self._buckets[(country, key)].descending(low, high, before)
-            for key in self._keys.get(country, ())
+            shelf.descending(low, high, before)
+            for key, shelf in self._shelves.get(country, ())
             if buckets(key)
         ]
         found: list[T] = []
-        for number in merge(*descending, reverse=True):
-            item = self._by_number[number]
+        for item in self._available(merge(*descending, reverse=True)):
             if accept(item):
                 if len(found) == limit:
                     return found[::-1], True
                 found.append(item)
         return found[::-1], False
 
-    def _numbers(self, item: T) -> SortedStrings:
-        key = self._bucket_of(item)
-        numbers = self._buckets.get((item.country, key))
-        if numbers is None:
-            numbers = self._buckets[(item.country, key)] = SortedStrings()
-            self._keys.setdefault(item.country, []).append(key)
-        return numbers
+    def _available(self, numbers: Iterable[str]) -> Iterator[T]:
+        """The items of these numbers (in order) that are in stock: a number a listed item
+        stands in for comes from two shelves and is given once."""
+        previous = None
+        for number in numbers:
+            if number == previous or number in self._out:
+                continue
+            previous = number
+            item = self._by_number.get(number)
+            if item is None:
+                if number in self._hidden or self._computed is None:
+                    continue
+                item = self._computed.by_number(number)
+                if item is None:
+                    continue
+            yield item
 
 
-_Span = tuple[SortedStrings, str, str, "str | None"]
+_Span = tuple[Shelf, str, str, "str | None"]
 
 
-def _span(numbers: SortedStrings, prefix: str, resume: str | None) -> _Span:
+def _span(numbers: Shelf, prefix: str, resume: str | None) -> _Span:
     """The numbers of one bucket that start with `prefix` and follow `resume`: the
     half-open range [prefix, prefix's successor) of the sorted bucket."""
     return numbers, *_bounds(prefix), resume
@@ -220,7 +293,9 @@ def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:
     skips) come from sorting each bucket's head, which beats a lazy merge for a page;
     should the caller want more, the rest follow from a lazy merge."""
     head = wanted + 8
-    heads = [numbers.first(low, high, after, head) for numbers, low, high, after in spans]
+    heads = [
+        list(islice(numbers.between(low, high, after), head)) for numbers, low, high, after in spans
+    ]
     taken = sorted(n for part in heads for n in part)[:head]
     yield from taken
     if not taken or all(len(part) < head for part in heads):

@@ -1,0 +1,334 @@
+"""A stock that is a function of the seed: any item, and any page in number order, is
+computed when asked for, so a stock of 10,000,000 numbers costs what a page costs.
+
+A shelf holds the numbers of one country and number type. Its numbering plan's ranges
+(numbering.py) split into blocks, one per prefix: the strings a block's pattern makes are
+numbered in order (`Digits`), the shelf's count is shared out over the blocks by their
+size, and a block of n numbers out of M cuts its M places into n equal strata and stocks
+one place of each, chosen by a keyed hash of the stratum. So the k-th number of a block is
+computed from k alone, in order, and a number's rank from the number alone: a page,
+a bisection to a prefix or a cursor, and a lookup by number all cost O(page).
+
+Ids are the item's place (shelf, rank), enciphered with the seed's key and tagged, written
+as a version-4 UUID: they look like any other, and an id reads back to its item (or to
+nothing: the tag of a made-up id does not check) without any table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from heapq import merge
+from itertools import chain
+from typing import Generic, TypeVar
+
+from mockserver.numbering import Digits
+
+T = TypeVar("T")
+
+_RANK_BITS = 40  # ranks within one shelf: up to 10^12 numbers
+_PLACE_BITS = 56  # shelf number (16 bits) and rank
+_HALF = _PLACE_BITS // 2
+_HALF_MASK = (1 << _HALF) - 1
+_TAG_BITS = 122 - _PLACE_BITS  # a UUID v4 has 122 free bits
+
+
+class Keyed:
+    """Keyed hashing (BLAKE2b) for one seed and purpose: the same parts, the same value."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key[:64]
+
+    def bits(self, size: int, *parts: object) -> int:
+        """`size` (<= 512) bits determined by the key and the parts."""
+        text = "\x1f".join(map(str, parts)).encode()
+        digest = hashlib.blake2b(text, key=self._key, digest_size=(size + 7) // 8).digest()
+        return int.from_bytes(digest, "big") >> (-size % 8)
+
+    def unit(self, *parts: object) -> float:
+        """A number in [0, 1), uniform over the parts."""
+        return self.bits(53, *parts) / (1 << 53)
+
+    def uuid(self, *parts: object) -> str:
+        """A version-4 UUID determined by the key and the parts."""
+        return _uuid4(self.bits(122, *parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """`count` numbers of the `size` strings `head` + `digits` makes, one per stratum."""
+
+    head: str  # "+1205": the calling code and the range's prefix
+    digits: Digits
+    count: int
+    offset: int  # the shelf's ranks before this block's
+    salt: str
+
+    @property
+    def size(self) -> int:
+        return self.digits.size
+
+    def place(self, k: int, keyed: Keyed) -> int:
+        """The place (0 <= place < size) of the block's k-th number."""
+        start = k * self.size // self.count
+        width = (k + 1) * self.size // self.count - start
+        return start if width == 1 else start + keyed.bits(48, self.salt, k) % width
+
+    def number(self, k: int, keyed: Keyed) -> str:
+        return self.head + self.digits.at(self.place(k, keyed))
+
+    def first_at_least(self, bound: str, keyed: Keyed) -> int:
+        """The first k whose number is >= bound (`count` if none)."""
+        if bound <= self.head or not self.count:
+            return 0  # every number starts with the head, so none is below it
+        if not bound.startswith(self.head):
+            return self.count  # above the head, and no extension of it: above every number
+        place = self.digits.below(bound[len(self.head) :])
+        if place >= self.size:
+            return self.count
+        k = self._stratum(place)
+        return k if self.place(k, keyed) >= place else k + 1
+
+    def rank(self, number: str, keyed: Keyed) -> int | None:
+        """k if the block stocks `number`, else None."""
+        if not number.startswith(self.head):
+            return None
+        place = self.digits.index(number[len(self.head) :])
+        if place is None or not self.count:
+            return None
+        k = self._stratum(place)
+        return k if self.place(k, keyed) == place else None
+
+    def _stratum(self, place: int) -> int:
+        """The k whose stratum holds `place`: start(k) <= place < start(k + 1)."""
+        return ((place + 1) * self.count - 1) // self.size
+
+    def ascending(self, low: str, high: str, keyed: Keyed) -> Iterator[str]:
+        for k in range(self.first_at_least(low, keyed), self.count):
+            number = self.number(k, keyed)
+            if number >= high:
+                return
+            yield number
+
+    def descending(self, low: str, high: str, keyed: Keyed) -> Iterator[str]:
+        for k in range(self.first_at_least(high, keyed) - 1, -1, -1):
+            number = self.number(k, keyed)
+            if number < low:
+                return
+            yield number
+
+
+class Shelf:
+    """The numbers of one country and type, in order: the blocks, grouped where one head
+    starts with another (their numbers interleave, so they are merged), the groups in
+    order (their numbers do not)."""
+
+    __slots__ = ("_blocks", "_groups", "_heads", "_keyed", "_offsets", "_ends", "size")
+
+    def __init__(self, blocks: Sequence[Block], keyed: Keyed) -> None:
+        self._keyed = keyed
+        self._blocks = tuple(blocks)  # in rank order
+        self._offsets = [block.offset for block in self._blocks]
+        self.size = sum(block.count for block in self._blocks)
+        groups: list[list[Block]] = []
+        for block in sorted(blocks, key=lambda b: b.head):
+            if groups and block.head.startswith(groups[-1][0].head):
+                if any(_overlap(block, other) for other in groups[-1]):
+                    raise ValueError(f"the ranges at {block.head} can make the same number")
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        self._groups = [tuple(group) for group in groups]
+        self._heads = [group[0].head for group in self._groups]
+        self._ends = [_successor(head) for head in self._heads]
+
+    def at(self, rank: int) -> str | None:
+        """The number of this rank (None beyond the shelf)."""
+        if not 0 <= rank < self.size:
+            return None
+        # An empty block has the offset of the next: bisect_right passes over it.
+        block = self._blocks[bisect_right(self._offsets, rank) - 1]
+        return block.number(rank - block.offset, self._keyed)
+
+    def rank(self, number: str) -> int | None:
+        for group in self._matching(number, _successor(number)):
+            for block in group:
+                k = block.rank(number, self._keyed)
+                if k is not None:
+                    return block.offset + k
+        return None
+
+    def count(self, low: str, high: str) -> int:
+        return sum(
+            max(0, b.first_at_least(high, self._keyed) - b.first_at_least(low, self._keyed))
+            for group in self._matching(low, high)
+            for b in group
+        )
+
+    def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
+        """The numbers n with low <= n < high (and n > after), in order."""
+        if after is not None and after >= low:
+            low = after + "\x00"  # the least string above `after`
+        parts = (self._ascending(group, low, high) for group in self._matching(low, high))
+        return chain.from_iterable(parts)
+
+    def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]:
+        top = high if before is None else min(high, before)
+        groups = reversed(self._matching(low, top))
+        return chain.from_iterable(self._descending(group, low, top) for group in groups)
+
+    def _matching(self, low: str, high: str) -> list[tuple[Block, ...]]:
+        """The groups whose numbers can lie in [low, high)."""
+        first = bisect_right(self._ends, low)
+        last = bisect_left(self._heads, high)
+        return self._groups[first:last]
+
+    def _ascending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
+        if len(group) == 1:
+            return group[0].ascending(low, high, self._keyed)
+        return merge(*(block.ascending(low, high, self._keyed) for block in group))
+
+    def _descending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
+        if len(group) == 1:
+            return group[0].descending(low, high, self._keyed)
+        parts = (block.descending(low, high, self._keyed) for block in group)
+        return merge(*parts, reverse=True)
+
+
+class Sifted:
+    """The numbers of a shelf that pass a test (e.g. the WhatsApp-capable ones): a walk
+    skips the others, so it costs a page divided by the share that passes."""
+
+    __slots__ = ("_keep", "_shelf")
+
+    def __init__(self, shelf: Shelf, keep: Callable[[str], bool]) -> None:
+        self._shelf = shelf
+        self._keep = keep
+
+    def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
+        return filter(self._keep, self._shelf.between(low, high, after))
+
+    def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]:
+        return filter(self._keep, self._shelf.descending(low, high, before))
+
+    def count(self, low: str, high: str) -> int:
+        """Walks the range: a sifted shelf has no count by bisection."""
+        return sum(1 for _ in self.between(low, high))
+
+
+def allot(count: int, sizes: Sequence[int], keyed: Keyed, salt: str) -> list[int]:
+    """`count` shared out in proportion to `sizes` (largest remainders first, ties broken
+    by the keyed hash, so which blocks get the odd ones is seeded too). Needs
+    count <= sum(sizes); no share exceeds its size."""
+    total = sum(sizes)
+    shares = [count * size // total for size in sizes]
+    left = count - sum(shares)
+    order = sorted(
+        range(len(sizes)),
+        key=lambda i: (-(count * sizes[i] % total), keyed.bits(32, salt, i)),
+    )
+    for i in order[:left]:
+        shares[i] += 1
+    return shares
+
+
+class Ids:
+    """Ids for (shelf, rank) places: a 4-round Feistel cipher over the 56-bit place,
+    keyed, and a 66-bit tag of the place, as a version-4 UUID."""
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, keyed: Keyed) -> None:
+        self._keyed = keyed
+
+    def write(self, shelf: int, rank: int) -> str:
+        place = shelf << _RANK_BITS | rank
+        left, right = place >> _HALF, place & _HALF_MASK
+        for round_ in range(4):
+            left, right = right, left ^ self._keyed.bits(_HALF, "round", round_, right)
+        cipher = left << _HALF | right
+        return _uuid4(cipher << _TAG_BITS | self._keyed.bits(_TAG_BITS, "tag", place))
+
+    def read(self, item_id: str) -> tuple[int, int] | None:
+        """(shelf, rank) of an id `write` made, else None."""
+        bits = _uuid4_bits(item_id)
+        if bits is None:
+            return None
+        cipher, tag = bits >> _TAG_BITS, bits & ((1 << _TAG_BITS) - 1)
+        left, right = cipher >> _HALF, cipher & _HALF_MASK
+        for round_ in range(3, -1, -1):
+            left, right = right ^ self._keyed.bits(_HALF, "round", round_, left), left
+        place = left << _HALF | right
+        if self._keyed.bits(_TAG_BITS, "tag", place) != tag:
+            return None
+        return place >> _RANK_BITS, place & ((1 << _RANK_BITS) - 1)
+
+
+class Catalog(Generic[T]):
+    """Items of computed shelves: by id, by number, and made on demand by `make(shelf,
+    item_id, number)` (the provider's: what else an item has follows from its number)."""
+
+    __slots__ = ("_ids", "_make", "_shelves")
+
+    def __init__(
+        self, shelves: Sequence[Shelf], ids: Ids, make: Callable[[int, str, str], T]
+    ) -> None:
+        self._shelves = tuple(shelves)
+        self._ids = ids
+        self._make = make
+
+    def __len__(self) -> int:
+        return sum(shelf.size for shelf in self._shelves)
+
+    def get(self, item_id: str) -> T | None:
+        place = self._ids.read(item_id)
+        if place is None or place[0] >= len(self._shelves):
+            return None
+        number = self._shelves[place[0]].at(place[1])
+        return None if number is None else self._make(place[0], item_id, number)
+
+    def by_number(self, number: str) -> T | None:
+        for index, shelf in enumerate(self._shelves):
+            rank = shelf.rank(number)
+            if rank is not None:
+                return self._make(index, self._ids.write(index, rank), number)
+        return None
+
+
+def _overlap(one: Block, other: Block) -> bool:
+    """Whether two blocks, one head starting with the other's, can make the same number:
+    only if their numbers have the same length."""
+    return len(one.head) + len(one.digits.sizes) == len(other.head) + len(other.digits.sizes)
+
+
+def _successor(prefix: str) -> str:
+    """The least string above every string that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _uuid4(bits: int) -> str:
+    """122 bits as a version-4 (variant 1) UUID."""
+    value = (bits >> 74) << 80 | 4 << 76 | (bits >> 62 & 0xFFF) << 64 | 2 << 62
+    value |= bits & ((1 << 62) - 1)
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _uuid4_bits(text: str) -> int | None:
+    """The 122 bits of a lower-case version-4 UUID `_uuid4` wrote, else None."""
+    if len(text) != 36 or text[8] != "-" or text[13] != "-" or text[18] != "-" or text[23] != "-":
+        return None
+    digits = text.replace("-", "")
+    if len(digits) != 32 or digits != digits.lower():
+        return None
+    try:
+        value = int(digits, 16)
+    except ValueError:
+        return None
+    if value >> 76 & 0xF != 4 or value >> 62 & 0x3 != 2:
+        return None
+    return (value >> 80) << 74 | (value >> 64 & 0xFFF) << 62 | value & ((1 << 62) - 1)
