@@ -293,9 +293,9 @@ async def test_references_lead_where_they_led_before_the_dump(scenario: Path) ->
     workspace = bird.tenants["acme"].workspaces[BIRD_WS]
     [held] = bird.reservations.values()
     assert held.holder == workspace.ref
-    assert held.item is bird.inventory.get(held.item.id)
+    assert held.item == bird.inventory.get(held.item.id)
     for number in workspace.numbers.values():
-        assert number.item is bird.inventory.get(number.item.id)
+        assert number.item == bird.inventory.get(number.item.id)
     for _, _, due in bird.schedule.pending():
         assert bird.workspace_at(due.holder) is not None
     account = vobiz.accounts[VOBIZ_AUTH_ID]
@@ -500,3 +500,37 @@ async def test_a_dump_written_in_format_1_still_restores_and_continues_the_same(
         snapshot.restore(app.state.mock, record["dump"])
         answers = await run(app, client, continuation(record["ids"]))
     assert [list(answer) for answer in answers] == record["continuation"]
+
+
+async def test_a_drawn_stock_dump_restores_on_it_and_a_reset_brings_back_the_computed_one() -> None:
+    """The v1 dump names items of the stock numbers-mock 0.1 drew: a mock whose scenario
+    computes its stock (the default) builds the drawn one for the restore, and its reset
+    goes back to the scenario's own stock."""
+    data = Path(__file__).parent / "data"
+    record = json.loads((data / "state-v1.json").read_text())
+    page = {"countryCodes": "NL", "limit": 5}
+    async with mock(data / "state-v1.scenario.yaml") as (app, client):
+        fresh = (await client.get(OTHER_STOCK, params=page, headers=OTHER)).json()
+        bird = app.state.mock.providers[0].backend
+        assert bird.state.stock_generation == "computed"
+        snapshot.restore(app.state.mock, record["dump"])
+        assert bird.state.stock_generation == "drawn"
+        drawn = (await client.get(OTHER_STOCK, params=page, headers=OTHER)).json()
+        assert dump(app, "bird")["bird"]["stockGeneration"] == "drawn"
+        assert (await client.post("/_mock/reset")).status_code == 200
+        assert bird.state.stock_generation == "computed"
+        again = (await client.get(OTHER_STOCK, params=page, headers=OTHER)).json()
+    assert again == fresh
+    assert {i["id"] for i in drawn["results"]}.isdisjoint(i["id"] for i in fresh["results"])
+
+
+async def test_a_dump_names_the_stock_generation_and_refuses_an_unknown_one(scenario: Path) -> None:
+    async with mock(scenario) as (app, client):
+        await mid_flow(app, client)
+        taken = dump(app)
+        assert taken["bird"]["stockGeneration"] == "computed"
+        taken["bird"]["stockGeneration"] = "carved"
+        before = dump(app)
+        with pytest.raises(snapshot.SnapshotError, match="stockGeneration"):
+            snapshot.restore(app.state.mock, taken)
+        assert dump(app) == before

@@ -223,6 +223,9 @@ class BirdState:
     schedule: Schedule[Due] = field(default_factory=Schedule)
     # The platform API's tenants, orders and numbers (platform/models.py): one world.
     platform: PlatformState = field(default_factory=PlatformState)
+    # How the stock came from the seed (seed.BirdConfig.stock_generation). A dump written
+    # before it was recorded (numbers-mock 0.1) has none: its stock was drawn.
+    stock_generation: str = "drawn"
 
     def workspace_at(self, ref: WorkspaceRef) -> Workspace | None:
         tenant = self.tenants.get(ref.tenant)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
 from mockserver.errors import Invalid
 from mockserver.providers.base import (
@@ -30,14 +31,14 @@ from mockserver.providers.base import (
 from mockserver.providers.bird import auth, errors, snapshot, view
 from mockserver.providers.bird.backend import BirdBackend
 from mockserver.providers.bird.handlers import HANDLERS
-from mockserver.providers.bird.models import BirdState
+from mockserver.providers.bird.models import BirdState, StockItem
 from mockserver.providers.bird.platform import (
     auth as platform_auth,
     errors as platform_errors,
     view as platform_view,
 )
 from mockserver.providers.bird.platform.handlers import HANDLERS as PLATFORM_HANDLERS
-from mockserver.providers.bird.seed import seed_state, seed_world
+from mockserver.providers.bird.seed import seed_state, seed_stock, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
 from mockserver.webhooks.engine import Outbox
@@ -65,6 +66,8 @@ class BirdProvider(Provider):
         self._seeded_at = clock.now()
         config, state = seed_state(scenario, rng, self._seeded_at)
         self.backend = BirdBackend(config, state, clock, rng)
+        # The stock by generation (seed.seed_stock): the scenario's, and any a restore used.
+        self._stocks = {config.stock_generation: state.inventory}
         self.surfaces = (
             Surface(
                 name="bird",
@@ -102,7 +105,7 @@ class BirdProvider(Provider):
         # The stock put back as seeded costs what was taken; the rest is built again, from a
         # throwaway Rng: it must come out as it did at start, whatever the app's own streams
         # have drawn since (the control plane puts those back itself).
-        stock = self.backend.state.inventory
+        stock = self._stocks[self.backend.config.stock_generation]
         stock.reset_to(())
         world = seed_world(
             self._scenario, self.backend.config, Rng(self._seed), self._seeded_at, stock
@@ -207,7 +210,7 @@ class BirdProvider(Provider):
         )
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
-        stock = self.backend.state.inventory
+        stock = self._stock(snapshot.stock_generation(data))
         restored, out_of_stock = snapshot.restore(data, version, stock)
 
         def swap() -> None:
@@ -219,6 +222,16 @@ class BirdProvider(Provider):
                 self.backend.outbox.watch()
 
         return swap
+
+    def _stock(self, generation: str) -> Inventory[StockItem]:
+        """The scenario's stock as `generation` makes it: built once, when a dump of
+        another generation than the scenario's is restored (numbers-mock 0.1 drew it)."""
+        if generation not in self._stocks:
+            rng = Rng(self._seed)
+            self._stocks[generation] = seed_stock(
+                self._scenario, self.backend.config, rng, generation
+            )
+        return self._stocks[generation]
 
     # --- webhooks ------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ the scenario's tenants with their wallets and alpha senders."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -30,6 +30,7 @@ from mockserver.providers.bird.platform import seed as platform_seed
 from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.rng import FakerStream, RandomStream, Rng
 from mockserver.scenario import Scenario
+from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, Sifted, allot
 
 # Bird's documented Money examples use 10^-6 ("amount": 3500000, "exponent": -6 is 3.50).
 EXPONENT = -6
@@ -67,6 +68,10 @@ class BirdConfig:
     # The numbers service's webhook event (`bird.webhooks.numbersEvent`): Bird does not
     # publish its name, so it is the mock's (docs/fidelity.md).
     numbers_event: str = "endpoint.updated"
+    # How the stock comes from the seed (`bird.stock.generation`): "computed" on demand
+    # (seeded_stock.py), or "drawn" up front as numbers-mock 0.1 drew it (state dumps of
+    # 0.1 name items of that stock).
+    stock_generation: str = "computed"
 
     def money(self, amount: str) -> Money:
         return Money.parse(amount, self.currency, EXPONENT)
@@ -106,6 +111,7 @@ def read_config(bird: Mapping[str, Any]) -> BirdConfig:
         ),
         platform=platform_seed.read_config(bird),
         numbers_event=bird.get("webhooks", {}).get("numbersEvent", "endpoint.updated"),
+        stock_generation=bird["stock"].get("generation", "computed"),
     )
 
 
@@ -142,10 +148,21 @@ def provider_id(country: str) -> str:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[BirdConfig, BirdState]:
-    """The scenario's stock (the costly part, built once) and its world on it."""
+    """The scenario's stock (built once) and its world on it."""
     config = read_config(scenario.section("bird"))
-    stock = Inventory(_stock(scenario, config, rng), bucket=stock_bucket)
+    stock = seed_stock(scenario, config, rng, config.stock_generation)
     return config, seed_world(scenario, config, rng, now, stock)
+
+
+def seed_stock(
+    scenario: Scenario, config: BirdConfig, rng: Rng, generation: str
+) -> Inventory[StockItem]:
+    """The scenario's stock as `generation` makes it from the seed: "computed" costs what
+    is touched; "drawn" draws every item up front (numbers-mock 0.1, whose dumps name its
+    items: a restore of one builds it)."""
+    if generation == "drawn":
+        return Inventory(_stock(scenario, config, rng), bucket=stock_bucket)
+    return _computed(scenario, config, Keyed(rng.secret("bird.stock")))
 
 
 def seed_world(
@@ -159,12 +176,162 @@ def seed_world(
     (a reset builds it again on the stock, put back as seeded)."""
     state = BirdState(
         stock,
+        stock_generation=config.stock_generation,
         tenants={},
         credentials={},
         rules=read_rules(scenario.section("bird"), rng.stream("bird.rules")),
     )
     _tenants(state, scenario, config, rng.stream("bird.tenants"), now)
     return state
+
+
+def _computed(scenario: Scenario, config: BirdConfig, keyed: Keyed) -> Inventory[StockItem]:
+    """One computed shelf per country and number type (seeded_stock.py), its items made
+    from their numbers; the numbers a scenario lists and the testing ones are stored."""
+    rules = scenario.section("bird")["stock"]
+    plans = numbering_plans()
+    stocked = _Stocked(keyed, float(rules.get("backOrderRate", 0)))
+    listed: list[StockItem] = []
+    views: list[tuple[str, Hashable, Shelf | Sifted]] = []
+    ids: set[str] = set()
+    for country in sorted(rules["countries"]):
+        path: list[str | int] = ["bird", "stock", "countries", country]
+        if country not in plans:
+            raise scenario.error(path, f"no numbering plan for {country} (have {', '.join(plans)})")
+        plan, by_type = plans[country], rules["countries"][country]
+        for number_type in sorted(by_type):
+            where = [*path, number_type]
+            ranges = plan.ranges_for(number_type)
+            if not ranges:
+                raise scenario.error(where, f"{country} has no {number_type} numbers")
+            rule = _Rule.read(by_type[number_type], config)
+            shelf = _shelf(plan, ranges, rule.count, keyed, f"{country}:{number_type}")
+            if isinstance(shelf, str):
+                raise scenario.error(where, shelf)
+            views.extend(stocked.shelve(shelf, country, number_type, rule))
+            taken = {item.number for item in listed}
+            entries = by_type[number_type].get("numbers", [])
+            listed.extend(_listed(entries, rule, plan, country, number_type, taken, ids, scenario))
+    catalog = Catalog(stocked.shelves, Ids(keyed), stocked.make)
+    testing = _testing_computed(scenario, config, keyed, catalog, {i.number for i in listed})
+    return Inventory([*listed, *testing], bucket=stock_bucket, computed=catalog, shelves=views)
+
+
+def _shelf(
+    plan: CountryPlan, ranges: list[NumberRange], count: int, keyed: Keyed, salt: str
+) -> Shelf | str:
+    """`count` numbers of these ranges, shared out over their prefixes by size; or why
+    not (the plan has too few numbers, or ranges that make the same number)."""
+    heads = [(f"+{plan.calling_code}{p}", r.digits()) for r in ranges for p in r.prefixes]
+    sizes = [digits.size for _, digits in heads]
+    if count > sum(sizes):
+        return f"the numbering plan has {sum(sizes):,} numbers of this type, fewer than {count:,}"
+    blocks, offset = [], 0
+    for index, ((head, digits), share) in enumerate(
+        zip(heads, allot(count, sizes, keyed, salt), strict=True)
+    ):
+        blocks.append(Block(head, digits, share, offset, f"{salt}:{index}"))
+        offset += share
+    try:
+        return Shelf(blocks, keyed)
+    except ValueError as error:
+        return str(error)
+
+
+class _Stocked:
+    """What a computed number's item is, from its shelf's rule and its number: WhatsApp
+    and back-order by a keyed hash of the number, at the scenario's rates."""
+
+    def __init__(self, keyed: Keyed, back_order_rate: float) -> None:
+        self.keyed = keyed
+        self.back_order_rate = back_order_rate
+        self.shelves: list[Shelf] = []
+        self.kinds: list[tuple[str, str, _Rule]] = []  # (country, type, rule) by shelf
+
+    def shelve(
+        self, shelf: Shelf, country: str, number_type: str, rule: _Rule
+    ) -> list[tuple[str, Hashable, Shelf | Sifted]]:
+        """The shelf's views by bucket (seed.stock_bucket): WhatsApp-capable numbers and
+        the others are apart, as search filters them."""
+        self.shelves.append(shelf)
+        self.kinds.append((country, number_type, rule))
+        plain = (number_type, rule.features, False)
+        capable = (number_type, rule.features | {"whatsapp"}, False)
+        rate = rule.whatsapp_rate
+        if rate <= 0:
+            return [(country, plain, shelf)]
+        if rate >= 1:
+            return [(country, capable, shelf)]
+        whatsapp = self.whatsapp_at(rate)
+        return [
+            (country, plain, Sifted(shelf, lambda number: not whatsapp(number))),
+            (country, capable, Sifted(shelf, whatsapp)),
+        ]
+
+    def whatsapp_at(self, rate: float) -> Callable[[str], bool]:
+        return lambda number: self.keyed.unit(number, "whatsapp") < rate
+
+    def make(self, shelf: int, item_id: str, number: str) -> StockItem:
+        country, number_type, rule = self.kinds[shelf]
+        return self.item(item_id, country, number_type, number, rule)
+
+    def item(
+        self,
+        item_id: str,
+        country: str,
+        number_type: str,
+        number: str,
+        rule: _Rule,
+        testing: bool = False,
+    ) -> StockItem:
+        whatsapp = self.keyed.unit(number, "whatsapp") < rule.whatsapp_rate
+        back_order = not testing and self.keyed.unit(number, "back-order") < self.back_order_rate
+        return StockItem(
+            id=item_id,
+            country=country,
+            type=number_type,
+            number=number,
+            features=rule.features | {"whatsapp"} if whatsapp else rule.features,
+            monthly_price=rule.price,
+            provider_id=provider_id(country),
+            back_order_stock_id=self.keyed.uuid(number, "back-order") if back_order else None,
+            testing=testing,
+        )
+
+
+def _testing_computed(
+    scenario: Scenario,
+    config: BirdConfig,
+    keyed: Keyed,
+    catalog: Catalog[StockItem],
+    listed: set[str],
+) -> list[StockItem]:
+    """`testingPerCountry` numbers of each country's fictional ranges, picked by a keyed
+    hash (stored: they are few); one the stock already has is left out, so small
+    fictional ranges give fewer."""
+    rules = scenario.section("bird")["stock"]
+    plans = numbering_plans()
+    stocked = _Stocked(keyed, 0.0)
+    items: list[StockItem] = []
+    for country in sorted(rules["countries"]):
+        plan, by_type = plans[country], rules["countries"][country]
+        taken = set(listed)
+        for index in range(int(rules.get("testingPerCountry", 0)) if plan.testing else 0):
+            fictional = plan.testing[keyed.bits(32, country, "testing", index) % len(plan.testing)]
+            prefix = fictional.prefixes[
+                keyed.bits(32, country, "prefix", index) % len(fictional.prefixes)
+            ]
+            digits = fictional.digits()
+            number = plan.e164(
+                prefix + digits.at(keyed.bits(64, country, "at", index) % digits.size)
+            )
+            if number in taken or catalog.by_number(number) is not None:
+                continue
+            taken.add(number)
+            rule = _Rule.read(by_type.get(fictional.type) or next(iter(by_type.values())), config)
+            item_id = keyed.uuid(number, "testing")
+            items.append(stocked.item(item_id, country, fictional.type, number, rule, testing=True))
+    return items
 
 
 def _stock(scenario: Scenario, config: BirdConfig, rng: Rng) -> list[StockItem]:

@@ -17,13 +17,24 @@ async def find(client: httpx.AsyncClient, count: int = 1, **filters: Any) -> lis
     return items
 
 
+async def find_some(client: httpx.AsyncClient, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    response = await client.get(STOCK, params={"limit": limit, **filters}, headers=BIRD)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["results"]
+    return items
+
+
 async def buy_one(
     client: httpx.AsyncClient,
     headers: dict[str, str] = BIRD,
     path: str = LONG_CODES,
+    back_ordered: bool = False,
     **filters: Any,
 ) -> dict[str, Any]:
-    [item] = await find(client, **filters)
+    """Buy the first item of a search (limit 20) that is back-ordered or not, as asked:
+    a back-ordered one's order starts as draft (the seed decides which are)."""
+    found = await find_some(client, 20, **filters)
+    item = next(i for i in found if i["backOrderRequired"] == back_ordered)
     response = await client.post(path, json={"numberStockItemIds": [item["id"]]}, headers=headers)
     assert response.status_code == 201, response.text
     number: dict[str, Any] = response.json()["results"][0]

@@ -203,7 +203,7 @@ async def test_a_withdrawn_requirement_clears_the_block(
 async def test_cancel_keeps_the_number_until_the_paid_period_ends_then_it_is_back_in_stock(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.type == "local")
+    [item] = on_sale(app, "GB", lambda i: i.type == "local" and not i.back_order_required)
     placed = await order(client, item.number)
     path = f"/v1/numbers/{placed['number_id']}"
     cancelled = await client.delete(path, headers=H)
@@ -227,7 +227,7 @@ async def test_cancel_keeps_the_number_until_the_paid_period_ends_then_it_is_bac
 async def test_renewals_are_charged_monthly_and_an_overdue_one_blocks_cancel(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.type == "local")
+    [item] = on_sale(app, "GB", lambda i: i.type == "local" and not i.back_order_required)
     placed = await order(client, item.number)
     path = f"/v1/numbers/{placed['number_id']}"
     clock.advance(timedelta(days=31))  # 1 April: the second month

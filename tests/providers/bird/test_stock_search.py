@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.support.credentials import BIRD, STOCK, bird_key
+from mockserver import ManualClock, Settings, create_app
+from mockserver.scenario import ScenarioError
+from tests.conftest import START
+from tests.support.credentials import BIRD, LONG_CODES, STOCK, bird_key
+from tests.support.scenarios import serve, write_scenario
 
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
@@ -178,3 +183,48 @@ async def test_an_ad_hoc_tenant_searches_with_any_organization(client: httpx.Asy
     response = await client.get(other, headers=bird_key("searcher"))
     assert response.status_code == 200
     assert len(response.json()["results"]) == 10
+
+
+async def test_a_stock_of_ten_million_costs_what_is_touched(tmp_path: Path) -> None:
+    """A computed stock (seeded_stock.py): 10,000,000 US local numbers start as fast as a
+    hundred, page in order, narrow by prefix, sell, and come back at a reset, exactly."""
+    countries = {
+        "US": {"local": {"count": 10_000_000, "monthlyPrice": "1.00", "features": ["voice"]}},
+        "GB": {"mobile": {"count": 1_000_000, "monthlyPrice": "2.00", "features": ["sms"]}},
+    }
+    path = write_scenario(tmp_path, {"bird": {"stock": {"countries": countries}}})
+    async with serve(path, ManualClock(START)) as (app, client):
+        inventory = app.state.mock.providers[0].backend.state.inventory
+        assert len(inventory) == 11_000_000
+        pages = [(await search(client, countryCodes="US", limit=99)).json()]
+        pages.append(
+            (
+                await search(
+                    client, countryCodes="US", limit=99, pageToken=pages[0]["nextPageToken"]
+                )
+            ).json()
+        )
+        numbers = [i["numberString"] for page in pages for i in page["results"]]
+        assert numbers == sorted(set(numbers))
+        assert len(numbers) == 198
+        assert numbers[0].startswith("+1206")  # the plan's lowest area code
+        narrow = (await search(client, countryCodes="US", prefix="917", limit=5)).json()
+        assert [i["numberString"][:5] for i in narrow["results"]] == ["+1917"] * 5
+        first = pages[0]["results"][0]
+        bought = await client.post(
+            LONG_CODES, json={"numberStockItemIds": [first["id"]]}, headers=BIRD
+        )
+        assert bought.status_code == 201, bought.text
+        assert len(inventory) == 11_000_000 - 1
+        after = (await search(client, countryCodes="US", limit=1)).json()["results"]
+        assert after[0]["id"] == pages[0]["results"][1]["id"]
+        assert (await client.post("/_mock/reset")).status_code == 200
+        assert (await search(client, countryCodes="US", limit=1)).json()["results"][0] == first
+        assert len(inventory) == 11_000_000
+
+
+async def test_a_scenario_asking_more_numbers_than_the_plan_has_is_refused(tmp_path: Path) -> None:
+    countries = {"AU": {"toll-free": {"count": 10**8, "monthlyPrice": "1", "features": ["voice"]}}}
+    path = write_scenario(tmp_path, {"bird": {"stock": {"countries": countries}}})
+    with pytest.raises(ScenarioError, match="toll-free.*fewer than 100,000,000"):
+        create_app(Settings(fixtures=path))
