@@ -47,6 +47,16 @@ class Digits:
     low: tuple[int, ...]  # the smallest digit each position allows
     sizes: tuple[int, ...]  # how many digits each position allows
     weights: tuple[int, ...]  # how many strings the positions after this one make
+    # The trailing positions that allow 0-9 (most of a number): written in one go.
+    tail: int = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        tail = 0
+        for low, size in zip(reversed(self.low), reversed(self.sizes), strict=True):
+            if (low, size) != (0, 10):
+                break
+            tail += 1
+        object.__setattr__(self, "tail", tail)
 
     @classmethod
     def of(cls, pattern: str) -> Digits:
@@ -68,10 +78,16 @@ class Digits:
 
     def at(self, index: int) -> str:
         """The `index`-th string (0 <= index < size)."""
-        return "".join(
+        lead = len(self.sizes) - self.tail
+        head = "".join(
             chr(48 + low + index // weight % size)
-            for low, size, weight in zip(self.low, self.sizes, self.weights, strict=True)
+            for low, size, weight in zip(
+                self.low[:lead], self.sizes[:lead], self.weights[:lead], strict=True
+            )
         )
+        if not self.tail:
+            return head
+        return head + f"{index % 10**self.tail:0{self.tail}d}"
 
     def index(self, text: str) -> int | None:
         """The place of `text` among the strings, or None if the pattern does not make it."""

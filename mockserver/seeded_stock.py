@@ -19,10 +19,10 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from heapq import merge
 from itertools import chain
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mockserver.numbering import Digits
 
@@ -33,21 +33,32 @@ _PLACE_BITS = 56  # shelf number (16 bits) and rank
 _HALF = _PLACE_BITS // 2
 _HALF_MASK = (1 << _HALF) - 1
 _TAG_BITS = 122 - _PLACE_BITS  # a UUID v4 has 122 free bits
+_CACHED = 16_384  # numbers a shelf keeps computed, items a catalog keeps made
 
 
 class Keyed:
     """Keyed hashing (BLAKE2b) for one seed and purpose: the same parts, the same value."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_hashers", "_key")
 
     def __init__(self, key: bytes) -> None:
         self._key = key[:64]
+        # Keyed hashers by digest size: copying one skips hashing the key again.
+        self._hashers: dict[int, Any] = {}
 
     def bits(self, size: int, *parts: object) -> int:
         """`size` (<= 512) bits determined by the key and the parts."""
-        text = "\x1f".join(map(str, parts)).encode()
-        digest = hashlib.blake2b(text, key=self._key, digest_size=(size + 7) // 8).digest()
-        return int.from_bytes(digest, "big") >> (-size % 8)
+        return self.text_bits(size, "\x1f".join(map(str, parts)))
+
+    def text_bits(self, size: int, text: str) -> int:
+        """`bits` of parts already joined (the hot path: a block's salt and a rank)."""
+        length = (size + 7) // 8
+        hasher = self._hashers.get(length)
+        if hasher is None:
+            hasher = self._hashers[length] = hashlib.blake2b(key=self._key, digest_size=length)
+        copy = hasher.copy()
+        copy.update(text.encode())
+        return int.from_bytes(copy.digest(), "big") >> (-size % 8)
 
     def unit(self, *parts: object) -> float:
         """A number in [0, 1), uniform over the parts."""
@@ -67,16 +78,16 @@ class Block:
     count: int
     offset: int  # the shelf's ranks before this block's
     salt: str
+    size: int = field(init=False)
 
-    @property
-    def size(self) -> int:
-        return self.digits.size
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", self.digits.size)
 
     def place(self, k: int, keyed: Keyed) -> int:
         """The place (0 <= place < size) of the block's k-th number."""
         start = k * self.size // self.count
         width = (k + 1) * self.size // self.count - start
-        return start if width == 1 else start + keyed.bits(48, self.salt, k) % width
+        return start if width == 1 else start + keyed.text_bits(48, f"{self.salt}\x1f{k}") % width
 
     def number(self, k: int, keyed: Keyed) -> str:
         return self.head + self.digits.at(self.place(k, keyed))
@@ -107,19 +118,23 @@ class Block:
         """The k whose stratum holds `place`: start(k) <= place < start(k + 1)."""
         return ((place + 1) * self.count - 1) // self.size
 
-    def ascending(self, low: str, high: str, keyed: Keyed) -> Iterator[str]:
+    def ascending(
+        self, low: str, high: str, keyed: Keyed, number: Callable[[Block, int], str]
+    ) -> Iterator[str]:
         for k in range(self.first_at_least(low, keyed), self.count):
-            number = self.number(k, keyed)
-            if number >= high:
+            found = number(self, k)
+            if found >= high:
                 return
-            yield number
+            yield found
 
-    def descending(self, low: str, high: str, keyed: Keyed) -> Iterator[str]:
+    def descending(
+        self, low: str, high: str, keyed: Keyed, number: Callable[[Block, int], str]
+    ) -> Iterator[str]:
         for k in range(self.first_at_least(high, keyed) - 1, -1, -1):
-            number = self.number(k, keyed)
-            if number < low:
+            found = number(self, k)
+            if found < low:
                 return
-            yield number
+            yield found
 
 
 class Shelf:
@@ -127,10 +142,12 @@ class Shelf:
     starts with another (their numbers interleave, so they are merged), the groups in
     order (their numbers do not)."""
 
-    __slots__ = ("_blocks", "_groups", "_heads", "_keyed", "_offsets", "_ends", "size")
+    __slots__ = ("_blocks", "_ends", "_groups", "_heads", "_keyed", "_numbers", "_offsets", "size")
 
     def __init__(self, blocks: Sequence[Block], keyed: Keyed) -> None:
         self._keyed = keyed
+        # Numbers computed lately, by rank: the pages clients ask again cost no hashing.
+        self._numbers: dict[int, str] = {}
         self._blocks = tuple(blocks)  # in rank order
         self._offsets = [block.offset for block in self._blocks]
         self.size = sum(block.count for block in self._blocks)
@@ -187,15 +204,26 @@ class Shelf:
         last = bisect_left(self._heads, high)
         return self._groups[first:last]
 
+    def _number(self, block: Block, k: int) -> str:
+        rank = block.offset + k
+        number = self._numbers.get(rank)
+        if number is None:
+            if len(self._numbers) >= _CACHED:
+                self._numbers.clear()  # bounded: a shelf of millions is walked, not kept
+            number = self._numbers[rank] = block.number(k, self._keyed)
+        return number
+
     def _ascending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
+        keyed, number = self._keyed, self._number
         if len(group) == 1:
-            return group[0].ascending(low, high, self._keyed)
-        return merge(*(block.ascending(low, high, self._keyed) for block in group))
+            return group[0].ascending(low, high, keyed, number)
+        return merge(*(block.ascending(low, high, keyed, number) for block in group))
 
     def _descending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
+        keyed, number = self._keyed, self._number
         if len(group) == 1:
-            return group[0].descending(low, high, self._keyed)
-        parts = (block.descending(low, high, self._keyed) for block in group)
+            return group[0].descending(low, high, keyed, number)
+        parts = (block.descending(low, high, keyed, number) for block in group)
         return merge(*parts, reverse=True)
 
 
@@ -203,11 +231,25 @@ class Sifted:
     """The numbers of a shelf that pass a test (e.g. the WhatsApp-capable ones): a walk
     skips the others, so it costs a page divided by the share that passes."""
 
-    __slots__ = ("_keep", "_shelf")
+    __slots__ = ("_kept", "_keep", "_shelf")
 
     def __init__(self, shelf: Shelf, keep: Callable[[str], bool]) -> None:
         self._shelf = shelf
-        self._keep = keep
+        self._kept: dict[str, bool] = {}  # the test's answers lately (it hashes)
+        self._keep = self._remembered(keep)
+
+    def _remembered(self, keep: Callable[[str], bool]) -> Callable[[str], bool]:
+        kept = self._kept
+
+        def remembered(number: str) -> bool:
+            answer = kept.get(number)
+            if answer is None:
+                if len(kept) >= _CACHED:
+                    kept.clear()
+                answer = kept[number] = keep(number)
+            return answer
+
+        return remembered
 
     def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
         return filter(self._keep, self._shelf.between(low, high, after))
@@ -272,7 +314,7 @@ class Catalog(Generic[T]):
     """Items of computed shelves: by id, by number, and made on demand by `make(shelf,
     item_id, number)` (the provider's: what else an item has follows from its number)."""
 
-    __slots__ = ("_ids", "_make", "_shelves")
+    __slots__ = ("_by_id", "_by_number", "_ids", "_make", "_shelves")
 
     def __init__(
         self, shelves: Sequence[Shelf], ids: Ids, make: Callable[[int, str, str], T]
@@ -280,23 +322,40 @@ class Catalog(Generic[T]):
         self._shelves = tuple(shelves)
         self._ids = ids
         self._make = make
+        # The items made lately, by id and by number: a page asked again costs no hashing.
+        # Items follow from the seed alone, so a kept one is the one `make` would give.
+        self._by_id: dict[str, T] = {}
+        self._by_number: dict[str, T] = {}
 
     def __len__(self) -> int:
         return sum(shelf.size for shelf in self._shelves)
 
     def get(self, item_id: str) -> T | None:
+        item = self._by_id.get(item_id)
+        if item is not None:
+            return item
         place = self._ids.read(item_id)
         if place is None or place[0] >= len(self._shelves):
             return None
         number = self._shelves[place[0]].at(place[1])
-        return None if number is None else self._make(place[0], item_id, number)
+        return None if number is None else self._keep(place[0], item_id, number)
 
     def by_number(self, number: str) -> T | None:
+        item = self._by_number.get(number)
+        if item is not None:
+            return item
         for index, shelf in enumerate(self._shelves):
             rank = shelf.rank(number)
             if rank is not None:
-                return self._make(index, self._ids.write(index, rank), number)
+                return self._keep(index, self._ids.write(index, rank), number)
         return None
+
+    def _keep(self, shelf: int, item_id: str, number: str) -> T:
+        if len(self._by_id) >= _CACHED:
+            self._by_id.clear()  # bounded: a stock of millions is walked, not kept
+            self._by_number.clear()
+        item = self._by_id[item_id] = self._by_number[number] = self._make(shelf, item_id, number)
+        return item
 
 
 def _overlap(one: Block, other: Block) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from heapq import merge
-from itertools import islice
 from typing import Generic, Protocol, TypeVar
 
 from mockserver.domain.sortedlist import SortedStrings
@@ -289,16 +288,11 @@ def _bounds(prefix: str) -> tuple[str, str]:
 
 
 def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:
-    """The spans' numbers in order. The first `wanted` (+ a margin for items the caller
-    skips) come from sorting each bucket's head, which beats a lazy merge for a page;
-    should the caller want more, the rest follow from a lazy merge."""
-    head = wanted + 8
-    heads = [
-        list(islice(numbers.between(low, high, after), head)) for numbers, low, high, after in spans
-    ]
-    taken = sorted(n for part in heads for n in part)[:head]
-    yield from taken
-    if not taken or all(len(part) < head for part in heads):
-        return
-    last = taken[-1]
-    yield from merge(*(numbers.between(low, high, last) for numbers, low, high, _ in spans))
+    """The spans' numbers in order, merged lazily: a page computes about a page of numbers
+    (and one more per shelf), however many the shelves hold. (`wanted` is the caller's
+    page; a lazy merge needs no margin for the items it skips.)"""
+    del wanted
+    walks = [numbers.between(low, high, after) for numbers, low, high, after in spans]
+    if len(walks) == 1:
+        return walks[0]
+    return merge(*walks)

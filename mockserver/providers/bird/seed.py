@@ -269,7 +269,8 @@ class _Stocked:
         ]
 
     def whatsapp_at(self, rate: float) -> Callable[[str], bool]:
-        return lambda number: self.keyed.unit(number, "whatsapp") < rate
+        keyed = self.keyed
+        return lambda number: keyed.text_bits(53, f"{number}\x1fwhatsapp") < rate * (1 << 53)
 
     def make(self, shelf: int, item_id: str, number: str) -> StockItem:
         country, number_type, rule = self.kinds[shelf]
