@@ -65,33 +65,23 @@ class RandomStream:
 
 
 class FakerStream:
-    """A seeded Faker generator, typed to the calls the mock makes of it.
+    """What a seeded Faker generator draws, for the calls the drawn stock makes of it
+    (numbering.py draws numbers from real plans, not from Faker's locale formats).
 
-    Only the locale-free providers (digits, elements, uuids) are loaded: a full localized
-    `Faker()` costs a quarter of a second of start-up, and numbers get their structure from
-    real numbering plans (numbering.py), not from Faker's locale formats.
+    Faker's generator seeds its own `random.Random` with the seed (`seed_instance`) and its
+    uuid4 is 128 bits of it as a version-4 UUID: the same calls on the same Random give
+    the same values without importing Faker, which costs a tenth of a second of start-up
+    (tests/test_rng.py holds the two side by side).
     """
 
-    __slots__ = ("_fake", "_random")
+    __slots__ = ("_random",)
 
     def __init__(self, seed: bytes) -> None:
-        from faker import Generator
-        from faker.providers import BaseProvider
-        from faker.providers.misc import Provider as MiscProvider
-
-        fake: Any = Generator()
-        fake.add_provider(BaseProvider)
-        fake.add_provider(MiscProvider)
-        fake.seed_instance(_faker_seed(seed))
-        self._fake = fake
-        self._random: random.Random = fake.random
+        self._random = random.Random(_faker_seed(seed))
 
     def reseed(self, seed: bytes) -> None:
-        # What seed_instance does to a generator that already has its own Random.
         self._random.seed(_faker_seed(seed))
 
-    # The hot calls go straight to the generator's seeded `random` (Faker's own
-    # random_element builds an OrderedDict per call: 10x slower for 100,000 numbers).
     def element(self, options: Sequence[T]) -> T:
         chosen: T = self._random.choice(options)
         return chosen
@@ -104,7 +94,7 @@ class FakerStream:
         return f"{self._random.randrange(10**count):0{count}d}"
 
     def uuid(self) -> str:
-        return str(self._fake.uuid4())
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
 
     def chance(self, probability: float) -> bool:
         return bool(self._random.random() < probability)
