@@ -444,6 +444,22 @@ class OutOfStock(Generic[S]):
         return self.stock
 
 
+# How a provider's stock came from the seed: computed on demand (seeded_stock.py), or drawn
+# up front as numbers-mock 0.1 drew it, whose dumps name no generation.
+GENERATIONS = ("computed", "drawn")
+
+
+def stock_generation(data: Mapping[str, Any], where: str) -> str:
+    """The `stockGeneration` a provider's part of a dump names (none: "drawn", a dump of
+    numbers-mock 0.1): the stock its items are looked up in. Raises SnapshotError."""
+    generation = data.get("stockGeneration", "drawn") if isinstance(data, Mapping) else "drawn"
+    if generation not in GENERATIONS:
+        raise SnapshotError(
+            f"{where}.stockGeneration: {generation!r} is not one of {', '.join(GENERATIONS)}"
+        )
+    return str(generation)
+
+
 def stock_refs(
     stock: Inventory[S], item: type[S], noun: str
 ) -> tuple[dict[type, Ref[Any]], OutOfStock[S]]:

@@ -3,11 +3,11 @@ computed when asked for, so a stock of 10,000,000 numbers costs what a page cost
 
 A shelf holds the numbers of one country and number type. Its numbering plan's ranges
 (numbering.py) split into blocks, one per prefix: the strings a block's pattern makes are
-numbered in order (`Digits`), the shelf's count is shared out over the blocks by their
-size, and a block of n numbers out of M cuts its M places into n equal strata and stocks
-one place of each, chosen by a keyed hash of the stratum. So the k-th number of a block is
-computed from k alone, in order, and a number's rank from the number alone: a page,
-a bisection to a prefix or a cursor, and a lookup by number all cost O(page).
+numbered in order (`Digits`), the shelf's count is shared out equally over the blocks (as
+far as each has numbers), and a block of n numbers out of M cuts its M places into n equal
+strata and stocks one place of each, chosen by a keyed hash of the stratum. So the k-th
+number of a block is computed from k alone, in order, and a number's rank from the number
+alone: a page, a bisection to a prefix or a cursor, and a lookup by number cost O(page).
 
 Ids are the item's place (shelf, rank), enciphered with the seed's key and tagged, written
 as a version-4 UUID: they look like any other, and an id reads back to its item (or to
@@ -24,7 +24,7 @@ from heapq import merge
 from itertools import chain
 from typing import Any, Generic, TypeVar
 
-from mockserver.numbering import Digits
+from mockserver.numbering import Digits, NumberRange
 
 T = TypeVar("T")
 
@@ -262,19 +262,45 @@ class Sifted:
         return sum(1 for _ in self.between(low, high))
 
 
+def plan_shelf(
+    calling_code: str, ranges: Sequence[NumberRange], count: int, keyed: Keyed, salt: str
+) -> Shelf:
+    """`count` numbers of these ranges (one block per prefix), shared out over the blocks
+    (`allot`). Raises ValueError if the ranges have fewer numbers, or make the same one."""
+    heads = [(f"+{calling_code}{p}", r.digits()) for r in ranges for p in r.prefixes]
+    sizes = [digits.size for _, digits in heads]
+    if count > sum(sizes):
+        raise ValueError(
+            f"the numbering plan has {sum(sizes):,} such numbers, fewer than {count:,}"
+        )
+    blocks, offset = [], 0
+    shares = allot(count, sizes, keyed, salt)
+    for index, ((head, digits), share) in enumerate(zip(heads, shares, strict=True)):
+        blocks.append(Block(head, digits, share, offset, f"{salt}:{index}"))
+        offset += share
+    return Shelf(blocks, keyed)
+
+
 def allot(count: int, sizes: Sequence[int], keyed: Keyed, salt: str) -> list[int]:
-    """`count` shared out in proportion to `sizes` (largest remainders first, ties broken
-    by the keyed hash, so which blocks get the odd ones is seeded too). Needs
-    count <= sum(sizes); no share exceeds its size."""
-    total = sum(sizes)
-    shares = [count * size // total for size in sizes]
-    left = count - sum(shares)
-    order = sorted(
-        range(len(sizes)),
-        key=lambda i: (-(count * sizes[i] % total), keyed.bits(32, salt, i)),
-    )
-    for i in order[:left]:
-        shares[i] += 1
+    """`count` shared out equally over blocks of these sizes, none past its size (a full
+    block's part goes to the others); what does not divide goes one each to blocks in a
+    keyed order, so which prefixes get the odd ones is seeded too. Every prefix of a plan
+    gets about as many numbers, as a provider stocks each area code. Needs
+    count <= sum(sizes)."""
+    shares = [0] * len(sizes)
+    order = sorted(range(len(sizes)), key=lambda i: keyed.bits(32, salt, i))
+    left, open_ = count, [i for i in order if sizes[i]]
+    while left and open_:
+        fair = left // len(open_)
+        if fair == 0:
+            for i in open_[:left]:
+                shares[i] += 1
+            break
+        for i in open_:
+            given = min(fair, sizes[i] - shares[i])
+            shares[i] += given
+            left -= given
+        open_ = [i for i in open_ if shares[i] < sizes[i]]
     return shares
 
 

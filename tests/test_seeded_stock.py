@@ -106,9 +106,12 @@ def test_the_same_key_stocks_the_same_numbers_and_another_key_others() -> None:
     assert everything(shelf(plan, 50)) != everything(shelf(plan, 50, Keyed(b"another seed")))
 
 
-def test_a_full_plan_stocks_every_number_and_the_share_follows_the_size() -> None:
+def test_a_full_plan_stocks_every_number_and_each_prefix_gets_an_equal_share() -> None:
     assert everything(shelf([("+61", "N")], 8)) == [f"+61{d}" for d in range(2, 10)]
-    assert allot(10, [100, 300, 600], KEYED, "x") == [1, 3, 6]
+    assert sorted(allot(10, [100, 300, 600], KEYED, "x")) == [3, 3, 4]
+    assert allot(10, [2, 300, 600], KEYED, "x") == [2, 4, 4]
+    assert allot(9, [2, 0, 7], KEYED, "x") == [2, 0, 7]
+    assert sum(allot(3, [9] * 20, KEYED, "x")) == 3
     shares = allot(7, [5, 5, 5], KEYED, "x")
     assert sum(shares) == 7
     assert all(2 <= s <= 3 for s in shares)

@@ -16,6 +16,7 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
+from mockserver.dumps import stock_generation
 from mockserver.errors import Invalid
 from mockserver.providers.base import (
     AdHocCredentials,
@@ -210,7 +211,7 @@ class BirdProvider(Provider):
         )
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
-        stock = self._stock(snapshot.stock_generation(data))
+        stock = self._stock(stock_generation(data, "$.bird"))
         restored, out_of_stock = snapshot.restore(data, version, stock)
 
         def swap() -> None:

@@ -30,7 +30,7 @@ from mockserver.providers.bird.platform import seed as platform_seed
 from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.rng import FakerStream, RandomStream, Rng
 from mockserver.scenario import Scenario
-from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, Sifted, allot
+from mockserver.seeded_stock import Catalog, Ids, Keyed, Shelf, Sifted, plan_shelf
 
 # Bird's documented Money examples use 10^-6 ("amount": 3500000, "exponent": -6 is 3.50).
 EXPONENT = -6
@@ -205,9 +205,12 @@ def _computed(scenario: Scenario, config: BirdConfig, keyed: Keyed) -> Inventory
             if not ranges:
                 raise scenario.error(where, f"{country} has no {number_type} numbers")
             rule = _Rule.read(by_type[number_type], config)
-            shelf = _shelf(plan, ranges, rule.count, keyed, f"{country}:{number_type}")
-            if isinstance(shelf, str):
-                raise scenario.error(where, shelf)
+            try:
+                shelf = plan_shelf(
+                    plan.calling_code, ranges, rule.count, keyed, f"{country}:{number_type}"
+                )
+            except ValueError as error:
+                raise scenario.error(where, str(error)) from None
             views.extend(stocked.shelve(shelf, country, number_type, rule))
             taken = {item.number for item in listed}
             entries = by_type[number_type].get("numbers", [])
@@ -215,27 +218,6 @@ def _computed(scenario: Scenario, config: BirdConfig, keyed: Keyed) -> Inventory
     catalog = Catalog(stocked.shelves, Ids(keyed), stocked.make)
     testing = _testing_computed(scenario, config, keyed, catalog, {i.number for i in listed})
     return Inventory([*listed, *testing], bucket=stock_bucket, computed=catalog, shelves=views)
-
-
-def _shelf(
-    plan: CountryPlan, ranges: list[NumberRange], count: int, keyed: Keyed, salt: str
-) -> Shelf | str:
-    """`count` numbers of these ranges, shared out over their prefixes by size; or why
-    not (the plan has too few numbers, or ranges that make the same number)."""
-    heads = [(f"+{plan.calling_code}{p}", r.digits()) for r in ranges for p in r.prefixes]
-    sizes = [digits.size for _, digits in heads]
-    if count > sum(sizes):
-        return f"the numbering plan has {sum(sizes):,} numbers of this type, fewer than {count:,}"
-    blocks, offset = [], 0
-    for index, ((head, digits), share) in enumerate(
-        zip(heads, allot(count, sizes, keyed, salt), strict=True)
-    ):
-        blocks.append(Block(head, digits, share, offset, f"{salt}:{index}"))
-        offset += share
-    try:
-        return Shelf(blocks, keyed)
-    except ValueError as error:
-        return str(error)
 
 
 class _Stocked:

@@ -22,7 +22,6 @@ from mockserver.providers.bird.platform import snapshot as platform_snapshot
 # The side effects BirdBackend knows how to apply (models.Due); anything else in a dump
 # would fail at the next request instead of at the restore.
 DUE_KINDS = ("order-ended", "deprovisioned", "reservation-lapsed", "notify")
-GENERATIONS = ("computed", "drawn")  # seed.seed_stock
 
 
 def dump(
@@ -42,17 +41,6 @@ def dump(
     whole = codec.write_fields(state)
     whole["inventory"] = whole.pop("inventory")
     return whole
-
-
-def stock_generation(data: Mapping[str, Any]) -> str:
-    """How the dumped state's stock came from the seed: the stock its items are looked up
-    in (a dump of numbers-mock 0.1 names none: drawn). Raises SnapshotError."""
-    generation = data.get("stockGeneration", "drawn") if isinstance(data, Mapping) else "drawn"
-    if generation not in GENERATIONS:
-        raise SnapshotError(
-            f"$.bird.stockGeneration: {generation!r} is not one of {', '.join(GENERATIONS)}"
-        )
-    return str(generation)
 
 
 def restore(

@@ -27,10 +27,20 @@ ORDERS = "/v1/numbers/orders"
 
 
 def on_sale(
-    app: Starlette, country: str, wanted: Callable[[StockItem], bool], count: int = 1
+    app: Starlette,
+    country: str,
+    wanted: Callable[[StockItem], bool],
+    count: int = 1,
+    back_ordered: bool = False,
 ) -> list[StockItem]:
+    """The first items on sale that `wanted` accepts: in the local inventory, or (asked)
+    back-ordered ones, which the seed spreads through the stock."""
     inventory: Inventory[StockItem] = app.state.mock.providers[0].backend.state.inventory
-    items, _ = inventory.scan([(country, "+")], lambda i: not i.testing and wanted(i), count)
+
+    def accept(item: StockItem) -> bool:
+        return not item.testing and item.back_order_required == back_ordered and wanted(item)
+
+    items, _ = inventory.scan([(country, "+")], accept, count)
     assert len(items) == count
     return items
 
@@ -75,7 +85,7 @@ async def rule(client: httpx.AsyncClient, **body: Any) -> None:
 async def test_a_carrier_number_comes_back_pending_and_completes_on_the_clock(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.back_order_required)
+    [item] = on_sale(app, "GB", lambda i: True, back_ordered=True)
     placed = await order(client, item.number)
     assert (placed["status"], placed["number_id"], placed["completed_at"]) == (
         "pending",
@@ -116,7 +126,7 @@ async def test_a_rule_fails_an_order_later_and_the_setup_fee_stays_charged(
 async def test_a_pending_order_the_wallet_cannot_finish_fails(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.back_order_required)
+    [item] = on_sale(app, "GB", lambda i: True, back_ordered=True)
     placed = await order(client, item.number)
     await set_balance(client, "0.50")
     clock.advance(timedelta(minutes=10))
@@ -203,7 +213,7 @@ async def test_a_withdrawn_requirement_clears_the_block(
 async def test_cancel_keeps_the_number_until_the_paid_period_ends_then_it_is_back_in_stock(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.type == "local" and not i.back_order_required)
+    [item] = on_sale(app, "GB", lambda i: i.type == "local")
     placed = await order(client, item.number)
     path = f"/v1/numbers/{placed['number_id']}"
     cancelled = await client.delete(path, headers=H)
@@ -227,7 +237,7 @@ async def test_cancel_keeps_the_number_until_the_paid_period_ends_then_it_is_bac
 async def test_renewals_are_charged_monthly_and_an_overdue_one_blocks_cancel(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [item] = on_sale(app, "GB", lambda i: i.type == "local" and not i.back_order_required)
+    [item] = on_sale(app, "GB", lambda i: i.type == "local")
     placed = await order(client, item.number)
     path = f"/v1/numbers/{placed['number_id']}"
     clock.advance(timedelta(days=31))  # 1 April: the second month
@@ -591,7 +601,7 @@ async def test_the_control_plane_names_a_platform_tenant_by_key_or_workspace(
 async def test_a_state_dump_restores_and_the_platform_continues(
     client: httpx.AsyncClient, app: Starlette, clock: ManualClock
 ) -> None:
-    [pending] = on_sale(app, "GB", lambda i: i.back_order_required)
+    [pending] = on_sale(app, "GB", lambda i: True, back_ordered=True)
     placed = await order(client, pending.number)
     dump = (await client.get("/_mock/state", params={"secrets": "true"})).json()
     clock.advance(timedelta(minutes=10))
@@ -630,7 +640,7 @@ async def test_a_scenario_sets_the_platforms_keys_prices_and_timings(
         assert (refused.status_code, refused.json()["error"]["type"]) == (401, "auth_error")
         [shared] = (await get(client, "/v1/numbers"))["data"]
         assert shared["number"] == "+442079460000"
-        [item] = on_sale(app, "GB", lambda i: i.back_order_required)
+        [item] = on_sale(app, "GB", lambda i: True, back_ordered=True)
         offered = await get(client, f"/v1/numbers/available/{item.number}")
         assert offered["pricing"]["setup_price"]["amount"] == "0.50"
         assert offered["ownership_registration_required"] is True
