@@ -190,6 +190,9 @@ class VobizState:
     # The codes "sent" to each number, newest last, for the control plane's OTP oracle;
     # the most recent SENT_CODES_KEPT per number.
     sent_codes: dict[str, list[SentCode]] = field(default_factory=dict)
+    # How the stock came from the seed (seed.VobizConfig.stock_generation). A dump written
+    # before it was recorded (numbers-mock 0.1) has none: its stock was drawn.
+    stock_generation: str = "drawn"
 
     def record_sent(self, code: SentCode) -> None:
         sent = self.sent_codes.setdefault(code.verification.phone_number, [])

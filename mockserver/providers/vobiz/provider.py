@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.domain.inventory import Inventory
 from mockserver.domain.rules import Rules
+from mockserver.dumps import stock_generation
 from mockserver.providers.base import (
     AdHocCredentials,
     Credential,
@@ -22,8 +24,8 @@ from mockserver.providers.base import (
 from mockserver.providers.vobiz import auth, errors, snapshot, view
 from mockserver.providers.vobiz.backend import VobizBackend
 from mockserver.providers.vobiz.handlers import ACCOUNT_HANDLERS, HANDLERS
-from mockserver.providers.vobiz.models import SentCode
-from mockserver.providers.vobiz.seed import seed_state, seed_world
+from mockserver.providers.vobiz.models import SentCode, StockNumber
+from mockserver.providers.vobiz.seed import seed_state, seed_stock, seed_world
 from mockserver.rng import Rng
 from mockserver.scenario import Scenario
 
@@ -38,6 +40,8 @@ class VobizProvider(Provider):
         self._seeded_at = clock.now()
         config, state = seed_state(scenario, rng, self._seeded_at)
         self.backend = VobizBackend(config, state, clock, rng)
+        # The stock by generation (seed.seed_stock): the scenario's, and any a restore used.
+        self._stocks = {config.stock_generation: state.inventory}
         self.surfaces = (
             # The account and phone-number API first: the edge serves a path from the first
             # surface whose prefix it starts with, and the WhatsApp API's is all of /api/.
@@ -72,9 +76,12 @@ class VobizProvider(Provider):
 
     def reset(self) -> None:
         # As BirdProvider.reset: the stock put back as seeded, the rest built again.
-        stock = self.backend.state.inventory
+        generation = self.backend.config.stock_generation
+        stock = self._stocks[generation]
         stock.reset_to(())
-        self.backend.state = seed_world(self._scenario, Rng(self._seed), self._seeded_at, stock)
+        self.backend.state = seed_world(
+            self._scenario, Rng(self._seed), self._seeded_at, stock, generation
+        )
 
     def reset_tenant(self, tenant: str) -> set[str]:
         return {tenant} if self.backend.reset_account(tenant) else set()
@@ -137,7 +144,7 @@ class VobizProvider(Provider):
         return snapshot.dump(self.backend.state, tenant, secrets=secrets)
 
     def prepare_restore(self, data: Mapping[str, Any], version: int) -> Callable[[], None]:
-        stock = self.backend.state.inventory
+        stock = self._stock(stock_generation(data, "$.vobiz"))
         restored, out_of_stock = snapshot.restore(data, version, stock)
 
         def swap() -> None:
@@ -145,6 +152,13 @@ class VobizProvider(Provider):
             self.backend.state = restored
 
         return swap
+
+    def _stock(self, generation: str) -> Inventory[StockNumber]:
+        """The scenario's stock as `generation` makes it (built once, for a restore of a
+        dump of another generation: numbers-mock 0.1 drew it)."""
+        if generation not in self._stocks:
+            self._stocks[generation] = seed_stock(self._scenario, Rng(self._seed), generation)
+        return self._stocks[generation]
 
 
 def _by_time(codes: Mapping[str, list[SentCode]]) -> list[SentCode]:

@@ -15,10 +15,11 @@ from mockserver.domain.inventory import Inventory
 from mockserver.domain.money import Money
 from mockserver.domain.rules import Rule, Rules
 from mockserver.domain.wallet import Wallet
-from mockserver.numbering import numbering_plans
+from mockserver.numbering import CountryPlan, NumberRange, numbering_plans
 from mockserver.providers.vobiz.models import Account, StockNumber, VobizState
 from mockserver.rng import RandomStream, Rng
 from mockserver.scenario import Scenario
+from mockserver.seeded_stock import Catalog, Ids, Keyed, Shelf, plan_shelf
 
 # Vobiz amounts are decimal numbers with two places (balance 23906.83 on the balance page).
 EXPONENT = -2
@@ -117,6 +118,9 @@ class VobizConfig:
     otp_lock: timedelta = timedelta(hours=1)
     otp_length: int = 6
     provider_name: str = "meta_direct"
+    # How the stock comes from the seed (`vobiz.stock.generation`, as Bird's): "computed" on
+    # demand (seeded_stock.py), or "drawn" up front as numbers-mock 0.1 drew it.
+    stock_generation: str = "computed"
 
 
 def money(amount: str, currency: str) -> Money:
@@ -124,10 +128,21 @@ def money(amount: str, currency: str) -> Money:
 
 
 def seed_state(scenario: Scenario, rng: Rng, now: datetime) -> tuple[VobizConfig, VobizState]:
-    """The scenario's stock (the costly part, built once) and its world on it."""
+    """The scenario's stock (built once) and its world on it."""
     config = replace(read_config(scenario), stocked_at=now)
-    stock = Inventory(_stock(scenario, rng), bucket=lambda number: number.region)
-    return config, seed_world(scenario, rng, now, stock)
+    stock = seed_stock(scenario, rng, config.stock_generation)
+    return config, seed_world(scenario, rng, now, stock, config.stock_generation)
+
+
+def seed_stock(scenario: Scenario, rng: Rng, generation: str) -> Inventory[StockNumber]:
+    """The scenario's stock as `generation` makes it from the seed (see bird/seed.py)."""
+    if generation == "drawn":
+        return Inventory(_stock(scenario, rng), bucket=_region)
+    return _computed(scenario, Keyed(rng.secret("vobiz.stock")))
+
+
+def _region(number: StockNumber) -> str:
+    return number.region
 
 
 def read_config(scenario: Scenario) -> VobizConfig:
@@ -150,11 +165,12 @@ def read_config(scenario: Scenario) -> VobizConfig:
         otp_max_attempts=int(otp.get("maxAttempts", 5)),
         otp_lock=timedelta(seconds=otp.get("lockSeconds", 3600)),
         otp_length=int(otp.get("codeLength", 6)),
+        stock_generation=raw["stock"].get("generation", "computed"),
     )
 
 
 def seed_world(
-    scenario: Scenario, rng: Rng, now: datetime, stock: Inventory[StockNumber]
+    scenario: Scenario, rng: Rng, now: datetime, stock: Inventory[StockNumber], generation: str
 ) -> VobizState:
     """Everything but the stock as the scenario starts it: accounts, balances, credentials,
     rules (a reset builds it again on the stock, put back as seeded)."""
@@ -162,6 +178,7 @@ def seed_world(
     stream = rng.stream("vobiz.seed")
     state = VobizState(
         inventory=stock,
+        stock_generation=generation,
         accounts={},
         tokens={},
         bearers={},
@@ -274,42 +291,97 @@ def _offer(country: str, raw: Mapping[str, Any]) -> Offer:
     return Offer(country, raw["currency"], fees)
 
 
+def _computed(scenario: Scenario, keyed: Keyed) -> Inventory[StockNumber]:
+    """A computed shelf per country and region (seeded_stock.py); listed numbers stored."""
+    listed: list[StockNumber] = []
+    shelves: list[Shelf] = []
+    places: list[tuple[str, str]] = []  # (country, region) by shelf
+    for country, rule in sorted(scenario.section("vobiz")["stock"]["countries"].items()):
+        path: list[str | int] = ["vobiz", "stock", "countries", country]
+        plan = _plan(scenario, path, country, rule)
+        for entry in _listed(scenario, path, plan, rule, {n.number for n in listed}):
+            item_id = keyed.uuid(country, entry["e164"], "listed")
+            listed.append(StockNumber(item_id, country, entry["region"], entry["e164"]))
+        for region in rule.get("regions") or sorted(plan.regions):
+            ranges = _region_ranges(scenario, path, plan, region)
+            try:
+                shelf = plan_shelf(
+                    plan.calling_code, ranges, rule["perRegion"], keyed, f"{country}:{region}"
+                )
+            except ValueError as error:
+                raise scenario.error([*path, "perRegion"], f"{region}: {error}") from None
+            shelves.append(shelf)
+            places.append((country, region))
+
+    def make(shelf: int, item_id: str, number: str) -> StockNumber:
+        country, region = places[shelf]
+        return StockNumber(item_id, country, region, number)
+
+    views = [
+        (country, region, shelf) for (country, region), shelf in zip(places, shelves, strict=True)
+    ]
+    catalog = Catalog(shelves, Ids(keyed), make)
+    return Inventory(listed, bucket=_region, computed=catalog, shelves=views)
+
+
+def _plan(
+    scenario: Scenario, path: list[str | int], country: str, rule: Mapping[str, Any]
+) -> CountryPlan:
+    plan = numbering_plans().get(country)
+    if plan is None:
+        raise scenario.error(path, f"no numbering plan for {country}")
+    if rule["currency"] not in rule["fees"]:
+        raise scenario.error([*path, "fees"], f"no fees in {rule['currency']}, the shown currency")
+    return plan
+
+
+def _listed(
+    scenario: Scenario,
+    path: list[str | int],
+    plan: CountryPlan,
+    rule: Mapping[str, Any],
+    taken: set[str],
+) -> list[Mapping[str, str]]:
+    """The numbers the scenario lists for a country, checked."""
+    entries = rule.get("numbers", [])
+    for index, entry in enumerate(entries):
+        where = [*path, "numbers", index]
+        number = entry["e164"]
+        if not number.startswith(f"+{plan.calling_code}"):
+            raise scenario.error(where, f"{number} is not a {plan.code} number")
+        if entry["region"] not in plan.regions:
+            raise scenario.error(where, f"{plan.code} has no region {entry['region']}")
+        if number in taken:
+            raise scenario.error(where, f"{number} is listed twice")
+        taken.add(number)
+    return list(entries)
+
+
+def _region_ranges(
+    scenario: Scenario, path: list[str | int], plan: CountryPlan, region: str
+) -> list[NumberRange]:
+    # WhatsApp numbers are mobile or geographic numbers of the region, never toll-free.
+    ranges = [r for r in plan.ranges if r.region == region and r.type != "toll-free"]
+    if not ranges:
+        raise scenario.error([*path, "regions"], f"{plan.code} has no numbers in region {region}")
+    return ranges
+
+
 def _stock(scenario: Scenario, rng: Rng) -> list[StockNumber]:
-    """Each country's numbers come from its own seeded Faker (see bird/seed.py)."""
-    plans = numbering_plans()
+    """The stock numbers-mock 0.1 drew: each country's numbers from its own seeded Faker
+    stream (see bird/seed.py)."""
     numbers: list[StockNumber] = []
     taken: set[str] = set()
     for country, rule in sorted(scenario.section("vobiz")["stock"]["countries"].items()):
         path: list[str | int] = ["vobiz", "stock", "countries", country]
-        plan = plans.get(country)
-        if plan is None:
-            raise scenario.error(path, f"no numbering plan for {country}")
+        plan = _plan(scenario, path, country, rule)
         fake = rng.faker(f"vobiz.stock.{country}")
-        if rule["currency"] not in rule["fees"]:
-            raise scenario.error(
-                [*path, "fees"], f"no fees in {rule['currency']}, the shown currency"
-            )
-        listed = rule.get("numbers", [])
-        for index, entry in enumerate(listed):
-            where = [*path, "numbers", index]
-            number = entry["e164"]
-            if not number.startswith(f"+{plan.calling_code}"):
-                raise scenario.error(where, f"{number} is not a {country} number")
-            if entry["region"] not in plan.regions:
-                raise scenario.error(where, f"{country} has no region {entry['region']}")
-            if number in taken:
-                raise scenario.error(where, f"{number} is listed twice")
-            taken.add(number)
+        for entry in _listed(scenario, path, plan, rule, taken):
             # Ids from their own stream: listing numbers never moves the generated stock's.
             item_id = rng.stream(f"vobiz.stock.{country}.listed").uuid()
-            numbers.append(StockNumber(item_id, country, entry["region"], number))
+            numbers.append(StockNumber(item_id, country, entry["region"], entry["e164"]))
         for region in rule.get("regions") or sorted(plan.regions):
-            # WhatsApp numbers are mobile or geographic numbers of the region, never toll-free.
-            ranges = [r for r in plan.ranges if r.region == region and r.type != "toll-free"]
-            if not ranges:
-                raise scenario.error(
-                    [*path, "regions"], f"{country} has no numbers in region {region}"
-                )
+            ranges = _region_ranges(scenario, path, plan, region)
             for _ in range(rule["perRegion"]):
                 for _attempt in range(1000):
                     number_range = fake.element(ranges)

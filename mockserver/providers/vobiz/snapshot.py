@@ -32,7 +32,7 @@ def dump(state: VobizState, tenant: str | None = None, *, secrets: bool = False)
     for reading only. Tokens are redacted unless `secrets`."""
     codec = _codec(state.inventory, redact=not secrets)
     if tenant is not None:
-        return codec.write_fields(_part(state, tenant), ("inventory",))
+        return codec.write_fields(_part(state, tenant), ("inventory", "stock_generation"))
     whole = codec.write_fields(state)
     whole["inventory"] = whole.pop("inventory")
     return whole

@@ -14,6 +14,7 @@ import pytest
 from starlette.applications import Starlette
 
 from mockserver import ManualClock
+from tests.conftest import START
 from tests.support.credentials import (
     ACCOUNT,
     APPLICATION,
@@ -644,3 +645,32 @@ async def test_faults_reach_the_account_api_in_its_dialect(client: httpx.AsyncCl
     assert refused.status_code == 503
     assert refused.json()["error"] == "service_unavailable"
     assert number in await for_sale(client)
+
+
+async def test_a_computed_stock_of_millions_counts_pages_and_sells_exactly(tmp_path: Path) -> None:
+    """Vobiz's stock is computed from the seed too (seeded_stock.py): a million numbers a
+    region cost nothing until touched, the inventory's total counts them by bisection, and
+    a purchase takes exactly one out until a reset."""
+    countries = {
+        "US": {
+            "currency": "USD",
+            "perRegion": 1_000_000,
+            "regions": ["CA", "NY"],
+            "fees": {"USD": {"setup": "5", "monthly": "2"}},
+        }
+    }
+    path = write_scenario(tmp_path, {"vobiz": {"stock": {"countries": countries}}})
+    async with serve(path, ManualClock(START)) as (_app, client):
+        query = {"country": "US", "per_page": 5}
+        page = await ok(await client.get(INVENTORY, params=query, headers=VOBIZ))
+        numbers = [item["e164"] for item in page["items"]]
+        assert numbers == sorted(numbers)
+        assert page["total"] == 2_000_000
+        bought = await ok(await client.post(PURCHASE, json={"e164": numbers[0]}, headers=VOBIZ))
+        assert bought["number"]["e164"] == numbers[0]
+        after = await ok(await client.get(INVENTORY, params=query, headers=VOBIZ))
+        assert after["total"] == 2_000_000 - 1
+        assert after["items"][0]["e164"] == numbers[1]
+        assert (await client.post("/_mock/reset")).status_code == 200
+        again = await ok(await client.get(INVENTORY, params=query, headers=VOBIZ))
+        assert (again["total"], again["items"][0]["e164"]) == (2_000_000, numbers[0])
