@@ -8,12 +8,15 @@ its buttons and forms call the documented /_mock/ API (static/dashboard.js).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import Conflict, MockError, NotFound
 from mockserver.exchange import Call, Handlers, Reply
 from mockserver.ui import render
 from mockserver.ui.api import ControlApi
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 PAGES: Handlers[Dashboard, None] = Handlers()
 STATIC_TYPES = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
@@ -28,7 +31,7 @@ class Dashboard:
 
     def __init__(self, api: ControlApi) -> None:
         self.api = api
-        self.env = render.environment()
+        self._env: Environment | None = None  # made at the first page (render.environment)
         self._static = {
             path.name: path.read_text(encoding="utf-8")
             for path in sorted((render.HERE / "static").iterdir())
@@ -45,8 +48,10 @@ class Dashboard:
         **context: Any,
     ) -> Reply:
         health = health if health is not None else self.api.health()
+        if self._env is None:
+            self._env = render.environment()
         body = render.html(
-            self.env,
+            self._env,
             template,
             health=health,
             clock=health["clock"],

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    # Jinja2 is imported when the first page renders, not at every start-up (about 20 ms
+    # of it: issue 19's cold start).
+    from jinja2 import Environment
 
 HERE = Path(__file__).resolve().parent
 # What a page may load: its own script and style sheet, nothing from anywhere else.
@@ -28,6 +31,8 @@ SECURITY_HEADERS = (
 
 
 def environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(("html",)),
