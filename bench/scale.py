@@ -55,6 +55,7 @@ def main() -> int:
     args = parse_args()
     run.need("wrk", "the Debian package wrk")
     run.need("taskset", "util-linux")
+    run.compile_source()
     rows = [measure(args, label) for label in args.sizes]
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
