@@ -4,12 +4,14 @@ bisection and lookup agrees with the plain sorted list of the numbers it stocks.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from mockserver.domain.inventory import Inventory
 from mockserver.numbering import Digits
-from mockserver.seeded_stock import Block, Ids, Keyed, Shelf, Sifted, allot
+from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, Sifted, allot
 
 KEYED = Keyed(b"a seed")
 
@@ -148,3 +150,41 @@ def test_ids_of_neighbours_look_unrelated_and_made_up_ones_read_as_nothing() -> 
     assert ids.read(str(uuid.UUID(int=0, version=4))) is None
     for made_up in ["", "not-a-uuid", first.upper(), first[:-1] + "x", str(uuid.uuid4())]:
         assert ids.read(made_up) is None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    country: str
+    number: str
+
+
+def test_an_inventory_over_a_catalog_takes_gives_back_and_lets_a_listed_item_stand_in() -> None:
+    """Computed and listed items on one inventory: a listed number the shelf also computes
+    is given once, as the listed item (the computed one is not in this stock at all)."""
+    whole = shelf(PLANS[0], 40)
+    catalog = Catalog([whole], Ids(KEYED), lambda _, item_id, number: Item(item_id, "US", number))
+    numbers = everything(whole)
+    listed = [Item("listed-1", "US", numbers[3]), Item("listed-2", "US", "+12125550100")]
+    inventory = Inventory(listed, computed=catalog, shelves=[("US", (), whole)])
+    assert len(inventory) == 40 + 1
+    page, more = inventory.scan([("US", "+")], lambda _: True, 50)
+    assert not more
+    assert [i.number for i in page] == sorted([*numbers, "+12125550100"])
+    assert page[3] == listed[0]
+    shadowed = catalog.by_number(numbers[3])
+    assert shadowed is not None
+    assert inventory.get(shadowed.id) is None
+    assert inventory.by_number(numbers[3]) == listed[0]
+    first = page[0]
+    assert inventory.get(first.id) == first
+    inventory.take(first.id)
+    assert not inventory.is_available(first.id)
+    assert inventory.scan([("US", "+")], lambda _: True, 1)[0] == [page[1]]
+    assert inventory.count([("US", "+1205")]) == sum(
+        1 for n in numbers[1:] if n.startswith("+1205")
+    )
+    inventory.reset_to([])
+    assert inventory.scan([("US", "+")], lambda _: True, 1)[0] == [first]
+    with pytest.raises(KeyError):
+        inventory.reset_to(["not-an-id"])

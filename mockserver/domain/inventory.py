@@ -211,22 +211,31 @@ class Inventory(Generic[T]):
         buckets: Callable[[Hashable], bool] = _every_bucket,
     ) -> int:
         """How many available items lie in these (country, E.164 prefix) ranges: each
-        shelf counts by bisection, less what was taken there. Overlapping ranges count
-        their items twice."""
+        shelf counts by bisection, less what was taken there (and the computed items a
+        listed one stands in for). Overlapping ranges count their items twice."""
         total = 0
         for country, prefix in ranges:
             low, high = _bounds(prefix)
             for key, shelf in self._shelves.get(country, ()):
                 if buckets(key):
                     total += shelf.count(low, high)
+            gone = [*self._taken.values(), *self._stood_in(low, high)]
             total -= sum(
                 1
-                for item in self._taken.values()
+                for item in gone
                 if item.country == country
                 and low <= item.number < high
                 and buckets(self._bucket_of(item))
             )
         return total
+
+    def _stood_in(self, low: str, high: str) -> Iterator[T]:
+        """The computed items in [low, high) a listed one stands in for: their shelves
+        count them, the listed shelf counts the listed one."""
+        for number in self._hidden:
+            item = None if self._computed is None else self._computed.by_number(number)
+            if item is not None and low <= number < high:
+                yield item
 
     def scan_before(
         self,
