@@ -240,9 +240,13 @@ def test_the_readme_gives_the_install_commands() -> None:
 
 def test_the_changelog_has_an_entry_for_this_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^## \[?([^\]\s]+)\]?", changelog, flags=re.M)
+    # What is merged but not released yet sits under "Unreleased" (keep-a-changelog), above
+    # the entry of the version the package carries.
+    headings = [
+        h for h in re.findall(r"^## \[?([^\]\s]+)\]?", changelog, flags=re.M) if h != "Unreleased"
+    ]
     assert headings, "CHANGELOG.md has no release heading"
     assert headings[0] == __version__, (headings, __version__)
-    entry = changelog.split("\n## ", 2)[1]
+    entry = changelog.split(f"\n## {__version__}", 1)[1].split("\n## ", 1)[0]
     for needed in (f"{IMAGE}:{__version__}", "numbers-mock[pytest]", "--scenario"):
         assert needed in entry, needed
