@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -37,7 +36,7 @@ class RandomStream:
         self._random.seed(seed)
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        return _uuid4(self._random.getrandbits(128))
 
     def digits(self, count: int) -> str:
         return "".join(str(self._random.randrange(10)) for _ in range(count))
@@ -94,7 +93,7 @@ class FakerStream:
         return f"{self._random.randrange(10**count):0{count}d}"
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        return _uuid4(self._random.getrandbits(128))
 
     def chance(self, probability: float) -> bool:
         return bool(self._random.random() < probability)
@@ -152,6 +151,17 @@ class Rng:
 
     def _derive(self, name: str) -> bytes:
         return hashlib.sha256(f"{self.seed}:{name}".encode()).digest()
+
+
+_VERSION_MASK = ~(0xF << 76 | 0x3 << 62)
+_VERSION_4 = 4 << 76 | 0x2 << 62
+
+
+def _uuid4(bits: int) -> str:
+    """str(uuid.UUID(int=bits, version=4)) without building the UUID (a buy of 25 draws
+    a hundred): the version nibble 4 and the variant bits 10 set over the same bits."""
+    text = f"{bits & _VERSION_MASK | _VERSION_4:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _faker_seed(seed: bytes) -> int:

@@ -1,12 +1,16 @@
-"""The drawn stock's stream (rng.FakerStream) draws what a seeded Faker draws."""
+"""The drawn stock's stream (rng.FakerStream) draws what a seeded Faker draws, and the
+streams' UUIDs are the standard library's."""
 
 from __future__ import annotations
+
+import uuid
 
 from faker import Generator
 from faker.providers import BaseProvider
 from faker.providers.misc import Provider as MiscProvider
+from hypothesis import given, strategies as st
 
-from mockserver.rng import FakerStream, _faker_seed
+from mockserver.rng import FakerStream, _faker_seed, _uuid4
 
 
 def test_the_stream_draws_what_a_seeded_faker_draws() -> None:
@@ -23,3 +27,8 @@ def test_the_stream_draws_what_a_seeded_faker_draws() -> None:
         assert ours.digits(7) == f"{fake.random.randrange(10**7):07d}"
         assert ours.uuid() == fake.uuid4()
         assert ours.chance(0.3) == (fake.random.random() < 0.3)
+
+
+@given(bits=st.integers(min_value=0, max_value=2**128 - 1))
+def test_a_stream_uuid_is_the_standard_library_version_4_uuid_of_the_same_bits(bits: int) -> None:
+    assert _uuid4(bits) == str(uuid.UUID(int=bits, version=4))
