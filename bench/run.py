@@ -154,12 +154,18 @@ def main() -> int:
         "results": [asdict(r) for r in results],
         "scaling": scaling,
     }
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = out / f"bench-{stamp}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(markdown(report))
-    print(f"\n(figures in {path.relative_to(ROOT)})")
+    write_report("bench", report, markdown(report))
     return 0
+
+
+def write_report(name: str, report: dict[str, Any], table: str) -> None:
+    """The run's figures to bench/out/<name>-<UTC time>.json, its table to stdout."""
+    out = BENCH / "out"
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(table)
+    print(f"\n(figures in {path.relative_to(ROOT)})")
 
 
 def parse_args() -> argparse.Namespace:

@@ -27,7 +27,6 @@ machine down. Results go to bench/out/scale-*.json and to stdout as a Markdown t
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import time
@@ -69,12 +68,7 @@ def main() -> int:
         },
         "sizes": rows,
     }
-    out = run.BENCH / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"scale-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(markdown(report))
-    print(f"\n(figures in {path.relative_to(run.ROOT)})")
+    run.write_report("scale", report, markdown(report))
     return 0
 
 
