@@ -51,7 +51,7 @@ from mockserver.errors import (
     UnsupportedMediaType,
     Violation,
 )
-from mockserver.exchange import Call, Reply
+from mockserver.exchange import Call, Reply, to_json
 from mockserver.faults import Faults, Target
 from mockserver.journal import Entry, Journal, excerpt
 from mockserver.openapi.compiled import MAX_ERRORS
@@ -597,7 +597,7 @@ def _encode(reply: Reply) -> bytes | None:
     if reply.body is None:
         return None
     if reply.media_type.endswith("json"):
-        return orjson.dumps(reply.body)
+        return to_json(reply.body)  # encoded parts (exchange.Encoded) as they stand
     return str(reply.body).encode()
 
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from mockserver.domain.money import Money
+from mockserver.exchange import Encoded, Lru, encoded
 from mockserver.providers.bird import lifecycles
 from mockserver.providers.bird.lifecycles import WhatsAppState
 from mockserver.providers.bird.models import (
@@ -59,7 +60,26 @@ def stock_item(item: StockItem) -> dict[str, Any]:
     }
 
 
-def page(results: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:
+# Stock items as stock pages show them, encoded once (exchange.Encoded): a stock item never
+# changes (reserving or buying one changes what holds it, not the item), so the pages a
+# test suite asks again and again cost their envelope. Bounded: the stock may hold
+# millions, and an item may be computed afresh as an equal object.
+STOCK_ITEMS_ENCODED = 8192
+_stock_items: Lru[str, tuple[StockItem, Encoded]] = Lru(STOCK_ITEMS_ENCODED)
+
+
+def stock_item_encoded(item: StockItem) -> Encoded:
+    """`stock_item(item)` encoded, from the cache when this id was encoded from an equal
+    item (every field compared, not only those rendered: cheap, and never stale)."""
+    cached = _stock_items.get(item.id)
+    if cached is not None and (cached[0] is item or cached[0] == item):
+        return cached[1]
+    part = encoded(stock_item(item))
+    _stock_items.put(item.id, (item, part))
+    return part
+
+
+def page(results: list[Any], next_token: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"results": results}
     # "If missing, no more results to display": the key is absent on the last page.
     if next_token is not None:
