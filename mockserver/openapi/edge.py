@@ -53,7 +53,7 @@ from mockserver.errors import (
 )
 from mockserver.exchange import Call, Reply, to_json
 from mockserver.faults import Faults, Target
-from mockserver.journal import Entry, Journal, excerpt
+from mockserver.journal import Journal, excerpt
 from mockserver.openapi.compiled import MAX_ERRORS
 from mockserver.openapi.limits import DEFAULT_LIMITS, EdgeLimits
 from mockserver.openapi.loader import Spec
@@ -264,27 +264,28 @@ class Edge:
         if reply is not None:
             sent_type = (("content-type", reply.media_type),) if payload is not None else ()
             response_headers = (("x-request-id", exchange.request_id), *sent_type, *reply.headers)
+        # An Entry's fields in their order (journal.ROW_FIELDS): built when it is read.
         self.journal.record(
-            Entry(
-                request_id=exchange.request_id,
-                at=arrived,
-                method=scope["method"],
-                path=path,
-                query=query,
-                provider=exchange.site.surface.provider,
-                operation_id=incoming.operation.operation_id if incoming else None,
-                tenant=exchange.tenant,
-                status=status,
-                duration_ms=duration_ms,
-                fault=exchange.fault,
-                truncated=path_cut or len(raw_query) > most,
-                principal=exchange.principal,
-                request_headers=tuple(incoming.headers) if incoming is not None else _pairs(scope),
-                request_body=sent[:most],
-                response_headers=response_headers,
-                response_body=answered[:most],
-                bodies_truncated=len(sent) > most or len(answered) > most,
-                warnings=tuple(exchange.warnings),
+            (
+                exchange.request_id,
+                arrived,
+                scope["method"],
+                path,
+                query,
+                exchange.site.surface.provider,
+                incoming.operation.operation_id if incoming else None,
+                exchange.tenant,
+                status,
+                duration_ms,
+                exchange.fault,
+                path_cut or len(raw_query) > most,
+                exchange.principal,
+                tuple(incoming.headers) if incoming is not None else _pairs(scope),
+                sent[:most],
+                response_headers,
+                answered[:most],
+                len(sent) > most or len(answered) > most,
+                tuple(exchange.warnings),
             )
         )
 
