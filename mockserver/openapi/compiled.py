@@ -290,9 +290,13 @@ class CompiledValidator:
         violations = _Problems()
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
         query = _multi(incoming.query)
+        path_params = incoming.path_params
         for param in op.params:
-            raw = incoming.path_params if param.location == "path" else query
-            _read_param(param, raw, values, violations)
+            raw = path_params if param.location == "path" else query
+            if param.name in raw or param.required:
+                _read_param(param, raw, values, violations)
+            elif param.default is not _MISSING:  # absent: its default, as _read_param would
+                values[param.location][param.name] = param.default
         param_validator = op.param_validator.get()
         if not param_validator.is_valid(values):
             for error in _first_errors(param_validator, values, op.cut):
