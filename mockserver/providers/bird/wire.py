@@ -21,8 +21,11 @@ from mockserver.providers.bird.models import (
 )
 
 
+@lru_cache(maxsize=1024)
 def timestamp(moment: datetime) -> str:
-    """RFC 3339 in UTC with milliseconds, as Bird's examples: 2025-05-29T01:36:00.877Z."""
+    """RFC 3339 in UTC with milliseconds, as Bird's examples: 2025-05-29T01:36:00.877Z.
+    Cached: the numbers one request shows share most of their moments (25 bought at once
+    are created, and updated, at the same instant)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -94,7 +97,11 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
     created = timestamp(number.created_at)
     updated = timestamp(lifecycles.updated_at(number, now))
     whatsapp = lifecycles.whatsapp_of(number, now)
-    issues = _issues(number, now, whatsapp)
+    # Each asked once: the number's issues and every capability's directions follow them.
+    provisioning = lifecycles.provisioning_status(number, now)
+    active = provisioning == "provisioned"  # lifecycles.is_active
+    names = item.capability_names()
+    issues = _issues(active, whatsapp)
     body: dict[str, Any] = {
         "id": number.id,
         "endpointId": number.id,
@@ -107,7 +114,7 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
         "order": {
             "countryCode": item.country,
             "type": item.type,
-            "capabilities": item.capability_names(),
+            "capabilities": names,
             "prefix": item.number[: len(item.number) - 7],
             "status": lifecycles.order_status(number, now),
             "createdAt": created,
@@ -118,19 +125,17 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
             "type": "long-code-number",
             "instanceId": number.instance_id,
             "name": item.number,
-            "capabilities": [
-                _capability(number, name, now, whatsapp) for name in item.capability_names()
-            ],
+            "capabilities": [_capability(item, name, active, whatsapp) for name in names],
             "dependencies": [
                 {
                     "type": "connector",
                     "connectorId": number.connector_id,
                     "connectorTemplateRef": "numbers-mock-long-code",
-                    "capabilities": item.capability_names(),
+                    "capabilities": list(names),
                 }
             ],
             "issues": issues,
-            "provisioningStatus": lifecycles.provisioning_status(number, now),
+            "provisioningStatus": provisioning,
             "createdAt": created,
             "updatedAt": updated,
         },
@@ -142,23 +147,23 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
     return body
 
 
-def _issues(number: LongCodeNumber, now: datetime, whatsapp: WhatsAppState | None) -> list[str]:
-    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
+def _issues(active: bool, whatsapp: WhatsAppState | None) -> list[str]:
+    """The number's issues; `active` is lifecycles.is_active as of the rendering."""
+    issues = [] if active else ["subscription-is-not-active"]
     if whatsapp is not None and not whatsapp.verified:
         issues.append("whatsapp-not-pre-verified")
     return issues
 
 
 def _capability(
-    number: LongCodeNumber, name: str, now: datetime, whatsapp: WhatsAppState | None
+    item: StockItem, name: str, active: bool, whatsapp: WhatsAppState | None
 ) -> dict[str, Any]:
     """One capability's directions: active while the number is (for WhatsApp, once it is
     also pre-verified); otherwise inactive, with the issues that say why."""
-    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
+    issues = [] if active else ["subscription-is-not-active"]
     if name == "whatsapp" and (whatsapp is None or not whatsapp.verified):
         issues = [*issues, "whatsapp-not-pre-verified"]
     status = "inactive" if issues else "active"
-    item = number.item
     inbound = {"status": status, "issues": issues} if item.supports(name, "inbound") else None
     outbound: dict[str, Any] | None = None
     if item.supports(name, "outbound"):
