@@ -626,6 +626,13 @@ def _encode(reply: Reply) -> bytes | None:
     return str(reply.body).encode()
 
 
+# The Content-Type lines nearly every reply sends, encoded once.
+_MEDIA_TYPES = {
+    media_type: (b"content-type", media_type.encode())
+    for media_type in ("application/json", "application/problem+json")
+}
+
+
 async def _send(
     send: Send,
     reply: Reply,
@@ -638,11 +645,13 @@ async def _send(
     """The reply; for HEAD its headers only (the length is the body's a GET gets)."""
     headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
     if payload is not None:
-        headers.append((b"content-type", reply.media_type.encode()))
-    headers.append((b"content-length", str(len(payload or b"")).encode()))
-    headers.extend(
-        (name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers
-    )
+        media_type = _MEDIA_TYPES.get(reply.media_type)
+        headers.append(media_type or (b"content-type", reply.media_type.encode()))
+    headers.append((b"content-length", b"%d" % len(payload or b"")))
+    if reply.headers:
+        headers.extend(
+            (name.encode("latin-1"), value.encode("latin-1")) for name, value in reply.headers
+        )
     if close:
         headers.append((b"connection", b"close"))
     start: Message = {"type": "http.response.start", "status": reply.status, "headers": headers}
