@@ -100,7 +100,8 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
     # Each asked once: the number's issues and every capability's directions follow them.
     provisioning = lifecycles.provisioning_status(number, now)
     active = provisioning == "provisioned"  # lifecycles.is_active
-    names = item.capability_names()
+    verified = whatsapp is not None and whatsapp.verified
+    names, directions = _endpoint_capabilities(item.capabilities, active, verified)
     issues = _issues(active, whatsapp)
     body: dict[str, Any] = {
         "id": number.id,
@@ -125,7 +126,7 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
             "type": "long-code-number",
             "instanceId": number.instance_id,
             "name": item.number,
-            "capabilities": [_capability(item, name, active, whatsapp) for name in names],
+            "capabilities": directions,
             "dependencies": [
                 {
                     "type": "connector",
@@ -155,20 +156,40 @@ def _issues(active: bool, whatsapp: WhatsAppState | None) -> list[str]:
     return issues
 
 
+# Rendered once per distinct (capabilities, active, pre-verified) and shared by every number
+# that shows them, like _capabilities: a handful of values. Never mutate the result.
+@lru_cache(maxsize=256)
+def _endpoint_capabilities(
+    flags: tuple[tuple[str, bool, bool], ...], active: bool, verified: bool
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The capability names (StockItem.capability_names) and each one's directions."""
+    names = [name for name, inbound, outbound in flags if inbound or outbound]
+    directions = [
+        _capability(name, inbound, outbound, active, verified)
+        for name, inbound, outbound in flags
+        if inbound or outbound
+    ]
+    return names, directions
+
+
 def _capability(
-    item: StockItem, name: str, active: bool, whatsapp: WhatsAppState | None
+    name: str, inbound: bool, outbound: bool, active: bool, verified: bool
 ) -> dict[str, Any]:
     """One capability's directions: active while the number is (for WhatsApp, once it is
     also pre-verified); otherwise inactive, with the issues that say why."""
     issues = [] if active else ["subscription-is-not-active"]
-    if name == "whatsapp" and (whatsapp is None or not whatsapp.verified):
+    if name == "whatsapp" and not verified:
         issues = [*issues, "whatsapp-not-pre-verified"]
     status = "inactive" if issues else "active"
-    inbound = {"status": status, "issues": issues} if item.supports(name, "inbound") else None
-    outbound: dict[str, Any] | None = None
-    if item.supports(name, "outbound"):
-        outbound = {"status": status, "supportsDestinations": False, "issues": issues}
-    return {"name": name, "inbound": inbound, "outbound": outbound}
+    return {
+        "name": name,
+        "inbound": {"status": status, "issues": issues} if inbound else None,
+        "outbound": (
+            {"status": status, "supportsDestinations": False, "issues": issues}
+            if outbound
+            else None
+        ),
+    }
 
 
 def _whatsapp(
