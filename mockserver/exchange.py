@@ -98,7 +98,11 @@ def decoded(body: Any) -> Any:
 
 class Lru(Generic[K, V]):
     """A bounded map that forgets the least recently used key first: caches of encoded
-    parts and of what validation has passed, whatever the size of the stock behind them."""
+    parts and of what validation has passed, whatever the size of the stock behind them.
+
+    Each step is one OrderedDict operation, atomic under the GIL; a module's cache may be
+    shared by mocks served on several threads (the pytest plugin's), so a key another
+    thread evicted between two steps is simply not there (KeyError suppressed)."""
 
     __slots__ = ("_items", "capacity")
 
@@ -109,14 +113,21 @@ class Lru(Generic[K, V]):
     def get(self, key: K) -> V | None:
         found = self._items.get(key)
         if found is not None:
-            self._items.move_to_end(key)
+            # try costs nothing when nothing is raised; contextlib.suppress costs two calls.
+            try:  # noqa: SIM105
+                self._items.move_to_end(key)
+            except KeyError:
+                pass
         return found
 
     def put(self, key: K, value: V) -> None:
         self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        try:
+            self._items.move_to_end(key)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        except KeyError:
+            pass
 
     def __len__(self) -> int:
         return len(self._items)
