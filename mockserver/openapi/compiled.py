@@ -289,7 +289,7 @@ class CompiledValidator:
         op = self._operations[_key(incoming.operation)]
         violations = _Problems()
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
-        query = _multi(incoming.query)
+        query = _multi(incoming.query) if incoming.query else {}
         path_params = incoming.path_params
         for param in op.params:
             raw = path_params if param.location == "path" else query
@@ -607,10 +607,12 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[Violation] = []
-        self._seen: set[tuple[Any, ...]] = set()
+        self._seen: set[tuple[Any, ...]] | None = None  # made with the first: most have none
 
     def append(self, violation: Violation) -> None:
         key = (violation.location, violation.path, violation.message)
+        if self._seen is None:
+            self._seen = set()
         if len(self.items) < MAX_ERRORS and key not in self._seen:
             self._seen.add(key)
             self.items.append(violation)
