@@ -280,7 +280,7 @@ class Edge:
                 exchange.fault,
                 path_cut or len(raw_query) > most,
                 exchange.principal,
-                tuple(incoming.headers) if incoming is not None else _pairs(scope),
+                incoming.headers if incoming is not None else _pairs(scope),
                 sent[:most],
                 response_headers,
                 answered[:most],
@@ -302,7 +302,7 @@ class Edge:
             path=scope["path"],
             path_params=path_params,
             query=_query(scope),
-            headers=list(headers.items()),
+            headers=tuple(headers.items()),  # kept as is by the journal
             content_type=headers.get("content-type", ""),
         )
         exchange.tenant = site.surface.tenant_of(None, path_params)
