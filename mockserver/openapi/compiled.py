@@ -202,7 +202,10 @@ def _split_points(schema: Any, definitions: Mapping[str, Any]) -> dict[str, Any]
             if (
                 isinstance(resolved, dict)
                 and set(resolved) == {"type", "items"}
-                and (resolved["type"] == "array" or "array" in resolved["type"])
+                and (
+                    resolved["type"] == "array"
+                    or (isinstance(resolved["type"], list) and "array" in resolved["type"])
+                )
             ):
                 arrays[name] = resolved["items"]
     covered = [set(b.get("properties", {})) for b in branches if "additionalProperties" in b]

@@ -106,6 +106,8 @@ def test_the_encodings_a_validator_remembers_are_bounded(monkeypatch: pytest.Mon
     ("schema", "points"),
     [
         ({"type": "object", "properties": {"r": {"type": "array", "items": {}}}}, {"r"}),
+        ({"properties": {"r": {"type": ["array", "null"], "items": {}}}}, {"r"}),  # nullable
+        ({"properties": {"r": {"type": "object", "items": {}}}}, set()),
         # Through allOf and references, as the stock page's schema is written.
         (
             {"allOf": [{"properties": {"r": {"$ref": "#/$defs/List"}}}, {"$ref": "#/$defs/P"}]},
