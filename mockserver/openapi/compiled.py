@@ -7,11 +7,20 @@ the two to the same accept/reject answer for every operation of both specs: para
 are cast the way openapi-core casts them (`int()`, its boolean words, first value of a
 repeated scalar, repeated keys for arrays), empty strings are refused, defaults filled in,
 and OpenAPI 3.0 schemas are rewritten as JSON Schema by schemas.py.
+
+A response body may hold parts already encoded (exchange.Encoded: a Bird stock item,
+encoded once and shared by every page that shows it). Each is checked once per distinct
+encoding: as the whole body, or as an item of a top-level array whose items are checked
+alone (`_split_points` says where that is sound), the rest of the body with the array
+empty; what passed is remembered in a bounded cache keyed by the encoded bytes. Anywhere
+else, or when anything fails, the body is decoded and checked whole, so the verdict and
+the problems reported are those of the plain body.
 """
 
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -21,6 +30,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver.errors import MalformedBody, RequestInvalid, Violation
+from mockserver.exchange import Encoded, decoded
 from mockserver.openapi.loader import HTTP_METHODS, Operation, Spec
 from mockserver.openapi.messages import describe
 from mockserver.openapi.schemas import Direction, convert, definitions
@@ -28,6 +38,9 @@ from mockserver.openapi.validation import NO_BODY, Incoming, Validated
 
 _MISSING: Any = object()
 MAX_ERRORS = 50  # problems reported for one request; collecting stops there
+# Distinct encodings (exchange.Encoded) a body or item schema remembers having passed: the
+# hot pages' items stay in it, a walk through a stock of millions cannot grow it.
+PASSED_ENCODINGS = 4096
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # openapi-core's BOOLEAN_TRUE_VALUES
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 
@@ -46,15 +59,21 @@ class _Lazy:
     """A validator compiled on first use: start-up compiles nothing it may never need
     (compiling all of both specs costs ~40 ms, a tenth of the cold start)."""
 
-    __slots__ = ("_compiler", "_direction", "_schema", "_validator")
+    __slots__ = ("_compiler", "_converted", "_direction", "_schema", "_validator")
 
-    def __init__(self, compiler: _Compiler, schema: Any, direction: Direction) -> None:
+    def __init__(
+        self, compiler: _Compiler, schema: Any, direction: Direction, *, converted: bool = False
+    ) -> None:
         self._compiler, self._schema, self._direction = compiler, schema, direction
+        self._converted = converted  # already JSON Schema (schemas.convert)
         self._validator: Any = None
 
     def get(self) -> Any:
         if self._validator is None:
-            self._validator = self._compiler.validator(self._schema, self._direction)
+            schema = self._schema
+            if not self._converted:
+                schema = self._compiler.converted(schema, self._direction)
+            self._validator = self._compiler.compile(schema, self._direction)
         return self._validator
 
 
@@ -66,9 +85,167 @@ class _Header:
     validator: _Lazy
 
 
+class _Passed:
+    """A validator and the encodings it has passed (exchange.Encoded, by their bytes: the
+    verdict is the value's, and equal bytes are an equal value), least recently used
+    forgotten first."""
+
+    __slots__ = ("_seen", "validator")
+
+    def __init__(self, validator: _Lazy) -> None:
+        self.validator = validator
+        self._seen: OrderedDict[bytes, None] = OrderedDict()
+
+    def passes(self, values: Iterable[Any]) -> bool:
+        """Whether every value passes: an encoded one seen before at the cost of a lookup."""
+        seen, validator = self._seen, self.validator.get()
+        for value in values:
+            if type(value) is not Encoded:
+                if not validator.is_valid(value):
+                    return False
+            elif value.json in seen:
+                seen.move_to_end(value.json)
+            elif validator.is_valid(decoded(value)):
+                seen[value.json] = None
+                if len(seen) > PASSED_ENCODINGS:
+                    seen.popitem(last=False)
+            else:
+                return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+class _Body:
+    """A response body's validator, and its checks of bodies with encoded parts."""
+
+    __slots__ = ("_compiler", "_items", "_schema", "whole")
+
+    def __init__(self, compiler: _Compiler, schema: Any) -> None:
+        self._compiler, self._schema = compiler, schema
+        self.whole = _Passed(_Lazy(compiler, schema, "response"))
+        self._items: dict[str, _Passed] | None = None  # by top-level array, once asked
+
+    def passes(self, body: Any) -> bool:
+        """Whether `body` is valid; False also where it is not known cheaply (then the
+        caller checks the decoded body, which gives the problems too)."""
+        if type(body) is Encoded:
+            return self.whole.passes((body,))
+        parts = _encoded_arrays(body)
+        if not parts:
+            try:
+                return bool(self.whole.validator.get().is_valid(body))
+            except ValueError:  # an Encoded part deeper down (or nesting past the limit)
+                return False
+        items = self._split()
+        envelope = dict(body)
+        for key, values in parts:
+            check = items.get(key)
+            if check is None or not check.passes(values):
+                return False
+            envelope[key] = []
+        try:
+            return bool(self.whole.validator.get().is_valid(envelope))
+        except ValueError:
+            return False
+
+    def _split(self) -> dict[str, _Passed]:
+        if self._items is None:
+            converted = self._compiler.converted(self._schema, "response")
+            points = _split_points(converted, self._compiler.definitions("response"))
+            self._items = {
+                key: _Passed(_Lazy(self._compiler, items, "response", converted=True))
+                for key, items in points.items()
+            }
+        return self._items
+
+
+def _encoded_arrays(body: Any) -> list[tuple[str, list[Any]]]:
+    """The top-level arrays of a body that hold encoded parts."""
+    if not isinstance(body, dict):
+        return []
+    return [
+        (key, value)
+        for key, value in body.items()
+        if type(value) is list and value and Encoded in map(type, value)
+    ]
+
+
+# What a schema may say, besides its properties, for its object to be checked with one
+# array property empty and that array's items alone: nothing that looks at the array's
+# value as a whole (additionalProperties is checked below: it must not cover the array).
+_ENVELOPE_KEYWORDS = frozenset(
+    {"type", "properties", "required", "allOf", "additionalProperties"}
+    | {"minProperties", "maxProperties", "propertyNames"}
+)
+
+
+def _split_points(schema: Any, definitions: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level properties of a (converted) response schema whose items can be
+    checked one by one: a body is valid exactly when it is with that array empty and each
+    item is valid against the `items` returned. Sound only where the array's schema is
+    `type` and `items` alone (no minItems, uniqueItems, contains...), written in one
+    place, and no other keyword of the object reaches its value."""
+    branches = _branches(schema, definitions, 0)
+    if branches is None:
+        return {}
+    defined: dict[str, int] = {}
+    arrays: dict[str, Any] = {}
+    for branch in branches:
+        if not set(branch) <= _ENVELOPE_KEYWORDS:
+            return {}
+        properties = branch.get("properties", {})
+        for name, prop in properties.items():
+            defined[name] = defined.get(name, 0) + 1
+            resolved = _resolved(prop, definitions, 0)
+            if (
+                isinstance(resolved, dict)
+                and set(resolved) == {"type", "items"}
+                and (
+                    resolved["type"] == "array"
+                    or (isinstance(resolved["type"], list) and "array" in resolved["type"])
+                )
+            ):
+                arrays[name] = resolved["items"]
+    covered = [set(b.get("properties", {})) for b in branches if "additionalProperties" in b]
+    return {
+        name: items
+        for name, items in arrays.items()
+        if defined[name] == 1 and all(name in names for names in covered)
+    }
+
+
+def _branches(schema: Any, definitions: Mapping[str, Any], depth: int) -> list[Any] | None:
+    """The schema and every member of its allOf, references followed; None if that is
+    not all it is (or it nests past any sane depth)."""
+    schema = _resolved(schema, definitions, depth)
+    if not isinstance(schema, dict) or depth > 16:
+        return None
+    found = [schema]
+    for member in schema.get("allOf", []):
+        more = _branches(member, definitions, depth + 1)
+        if more is None:
+            return None
+        found.extend(more)
+    return found
+
+
+def _resolved(schema: Any, definitions: Mapping[str, Any], depth: int) -> Any:
+    """A converted schema with its `#/$defs/` reference followed (schemas.convert keeps
+    nothing beside a reference)."""
+    while isinstance(schema, dict) and "$ref" in schema and depth <= 16:
+        reference = schema["$ref"]
+        if not isinstance(reference, str) or not reference.startswith("#/$defs/"):
+            return None
+        schema = definitions.get(reference.removeprefix("#/$defs/"))
+        depth += 1
+    return schema
+
+
 @dataclass(frozen=True, slots=True)
 class _Response:
-    bodies: Mapping[str, _Lazy]  # by media type; empty when the response declares no content
+    bodies: Mapping[str, _Body]  # by media type; empty when the response declares no content
     headers: tuple[_Header, ...]
 
 
@@ -102,7 +279,7 @@ class CompiledValidator:
             for lazy in (
                 op.param_validator,
                 op.body_validator,
-                *(v for r in op.responses.values() for v in r.bodies.values()),
+                *(b.whole.validator for r in op.responses.values() for b in r.bodies.values()),
                 *(h.validator for r in op.responses.values() for h in r.headers),
             )
             if lazy is not None
@@ -115,10 +292,14 @@ class CompiledValidator:
         op = self._operations[_key(incoming.operation)]
         violations = _Problems()
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
-        query = _multi(incoming.query)
+        query = _multi(incoming.query) if incoming.query else {}
+        path_params = incoming.path_params
         for param in op.params:
-            raw = incoming.path_params if param.location == "path" else query
-            _read_param(param, raw, values, violations)
+            raw = path_params if param.location == "path" else query
+            if param.name in raw or param.required:
+                _read_param(param, raw, values, violations)
+            elif param.default is not _MISSING:  # absent: its default, as _read_param would
+                values[param.location][param.name] = param.default
         param_validator = op.param_validator.get()
         if not param_validator.is_valid(values):
             for error in _first_errors(param_validator, values, op.cut):
@@ -145,12 +326,14 @@ class CompiledValidator:
             return [f"status {status} is not documented for {incoming.operation.operation_id}"]
         problems = []
         if response.bodies:  # a missing body (None) where content is declared is a problem
-            validator = response.bodies.get(media_type)
-            if validator is None:
+            checked = response.bodies.get(media_type)
+            if checked is None:
                 declared = ", ".join(response.bodies)
                 problems.append(f"media type {media_type} is not declared (declared: {declared})")
-            else:
-                problems = _body_problems(validator.get(), body, self._cut)
+            elif body is None:
+                problems = ["the response has no body but the spec describes one"]
+            elif not checked.passes(body):
+                problems = _body_problems(checked.whole.validator.get(), decoded(body), self._cut)
         return problems + _header_problems(response.headers, headers)
 
     def _body(self, op: _Operation, incoming: Incoming, violations: _Problems) -> Any:
@@ -206,7 +389,7 @@ class CompiledValidator:
     def _response(self, document: Mapping[str, Any], response: Mapping[str, Any]) -> _Response:
         response = _resolve(document, response)
         bodies = {
-            media_type: _Lazy(self._compiler, content["schema"], "response")
+            media_type: _Body(self._compiler, content["schema"])
             for media_type, content in response.get("content", {}).items()
             if "schema" in content
         }
@@ -232,16 +415,25 @@ class _Compiler:
     def __init__(self, name: str, document: Mapping[str, Any]) -> None:
         self._components = tuple(document.get("components", {}).get("schemas", {}))
         self._base = {d: f"urn:numbers-mock:{name}:{d}" for d in ("request", "response")}
+        self._definitions = {d: definitions(document, d) for d in ("request", "response")}
         self._registry = jsonschema_rs.Registry(
             [
-                (self._base[d], {"$defs": _absolute(definitions(document, d), self._base[d])})
+                (self._base[d], {"$defs": _absolute(self._definitions[d], self._base[d])})
                 for d in ("request", "response")
             ]
         )
         self._cache: dict[str, Any] = {}
 
-    def validator(self, schema: Any, direction: Direction) -> Any:
-        converted = _absolute(convert(schema, direction, self._components), self._base[direction])
+    def definitions(self, direction: Direction) -> Mapping[str, Any]:
+        """The component schemas, converted: what `#/$defs/X` names."""
+        return self._definitions[direction]
+
+    def converted(self, schema: Any, direction: Direction) -> Any:
+        return convert(schema, direction, self._components)
+
+    def compile(self, converted: Any, direction: Direction) -> Any:
+        """A validator for a converted schema, compiled once per distinct schema."""
+        converted = _absolute(converted, self._base[direction])
         key = json.dumps([direction, converted], sort_keys=True)
         if key not in self._cache:
             self._cache[key] = jsonschema_rs.validator_for(
@@ -418,10 +610,12 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[Violation] = []
-        self._seen: set[tuple[Any, ...]] = set()
+        self._seen: set[tuple[Any, ...]] | None = None  # made with the first: most have none
 
     def append(self, violation: Violation) -> None:
         key = (violation.location, violation.path, violation.message)
+        if self._seen is None:
+            self._seen = set()
         if len(self.items) < MAX_ERRORS and key not in self._seen:
             self._seen.add(key)
             self.items.append(violation)

@@ -28,6 +28,7 @@ from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from mockserver.errors import MalformedBody, RequestInvalid, Unauthenticated, Violation
+from mockserver.exchange import decoded
 from mockserver.openapi.loader import Spec
 from mockserver.openapi.messages import describe
 from mockserver.openapi.validation import Incoming, Validated
@@ -83,7 +84,7 @@ class OpenAPICoreValidator:
         if body is None:
             payload = None
         elif media_type.endswith("json"):
-            payload = json.dumps(body).encode()
+            payload = json.dumps(decoded(body)).encode()
         else:
             payload = str(body).encode()
         response = _CoreResponse(status, payload, headers, media_type)

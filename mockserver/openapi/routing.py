@@ -21,7 +21,11 @@ class _Route:
 
 
 class Router:
-    __slots__ = ("_routes",)
+    """Routes tried in order, literal segments first; only those that could match are
+    tried: a parameter matches within one segment, so a path matches only templates of as
+    many segments, and of its first segment where that is literal (`_shape`)."""
+
+    __slots__ = ("_by_shape", "_routes")
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         by_template: dict[str, dict[str, Operation]] = {}
@@ -32,13 +36,27 @@ class Router:
         # Literal segments before parameters: /a/{id} must not shadow /a/fixed.
         ordered = sorted(by_template, key=lambda t: (-len(_PARAM.sub("", t)), t))
         self._routes = [_Route(t, _compile(t), by_template[t]) for t in ordered]
+        self._by_shape: dict[tuple[int, str | None], list[_Route]] = {}
+        for route in self._routes:
+            count, first = _shape(route.template)
+            self._by_shape.setdefault((count, first), []).append(route)
+        for (count, first), routes in list(self._by_shape.items()):
+            if first is not None:  # its literal routes and, in the global order, the open ones
+                mixed = routes + self._by_shape.get((count, None), [])
+                self._by_shape[(count, first)] = sorted(mixed, key=self._routes.index)
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """The operation and path parameters; RouteNotFound / MethodNotAllowed otherwise.
 
         HEAD is served by a path's GET operation (RFC 9110 9.3.2: the same answer without
         its body), unless the spec declares a HEAD of its own."""
-        for route in self._routes:
+        segments = path.split("/", 2)
+        count = path.count("/")
+        shape = (count, segments[1] if len(segments) > 1 else "")
+        candidates = self._by_shape.get(shape)
+        if candidates is None:
+            candidates = self._by_shape.get((count, None), [])
+        for route in candidates:
             found = route.pattern.match(path)
             if found is None:
                 continue
@@ -49,6 +67,12 @@ class Router:
                 raise MethodNotAllowed(method, path, _allowed(route.operations))
             return op, found.groupdict()
         raise RouteNotFound(method, path)
+
+
+def _shape(template: str) -> tuple[int, str | None]:
+    """How many slashes a template has, and its first segment if that is literal."""
+    first = template.split("/", 2)[1] if template.count("/") else ""
+    return template.count("/"), None if "{" in first else first
 
 
 def _allowed(operations: dict[str, Operation]) -> tuple[str, ...]:

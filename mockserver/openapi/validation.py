@@ -31,7 +31,9 @@ class Incoming:
     document: Any = NO_BODY  # the body parsed as JSON, when there is one
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made for every request, and a frozen dataclass sets each field
+# through object.__setattr__. Nothing changes one after validation.
+@dataclass(slots=True)
 class Validated:
     """Parameters cast to their schema types (limit -> int, countryCodes -> list)."""
 

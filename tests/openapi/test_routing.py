@@ -3,6 +3,7 @@ routed to the same operation with the same path parameters."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import yaml
 from mockserver.errors import MethodNotAllowed, RouteNotFound
 from mockserver.openapi.loader import load_spec
 from mockserver.openapi.routing import Router
+from mockserver.resources import spec_file
 
 RESPONSES = {"200": {"description": "ok"}}
 
@@ -75,3 +77,44 @@ def test_an_alias_that_would_read_other_parameters_is_refused_at_load(
     paths["/v1/account/{authId}/numbers/{e164}"]["x-mock-path-aliases"] = [alias]
     with pytest.raises(ValueError, match=problem):
         load_spec("t", spec_with(paths, tmp_path))
+
+
+def _linear(router: Router, method: str, path: str) -> Any:
+    """What trying every route in order answers (the router tries only those that could
+    match): an operation and parameters, or the error's type."""
+    for route in router._routes:
+        found = route.pattern.match(path)
+        if found is None:
+            continue
+        op = route.operations.get(method) or (
+            route.operations.get("GET") if method == "HEAD" else None
+        )
+        return MethodNotAllowed if op is None else (op, found.groupdict())
+    return RouteNotFound
+
+
+def _answer(router: Router, method: str, path: str) -> Any:
+    try:
+        return router.match(method, path)
+    except (MethodNotAllowed, RouteNotFound) as error:
+        return type(error)
+
+
+@pytest.mark.parametrize(
+    "name", ["bird-numbers", "bird-platform", "vobiz-numbers", "vobiz-account", "control"]
+)
+def test_trying_only_the_routes_that_could_match_answers_as_trying_all(name: str) -> None:
+    spec = load_spec(name, spec_file(f"{name}.yaml"))
+    router = Router(spec.operations)
+    paths = {"/", "", "/nowhere", "//", "/x/y/z/w/v/u"}
+    for op in spec.operations:
+        for template in (op.path, *op.aliases):
+            for filler in ("x1", "search", "{x}", "a b"):
+                path = _PARAMETER.sub(filler, template)
+                paths |= {path, path + "/", path.rsplit("/", 1)[0], path.replace("/", "//", 1)}
+    for path in sorted(paths):
+        for method in ("GET", "HEAD", "POST", "DELETE", "PATCH"):
+            assert _answer(router, method, path) == _linear(router, method, path), (method, path)
+
+
+_PARAMETER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from mockserver.errors import Unauthenticated
@@ -37,7 +38,14 @@ class BirdPrincipal:
 
 
 def authenticate(headers: Mapping[str, str]) -> BirdPrincipal:
-    header = headers.get("authorization", "").strip()
+    authorization = headers.get("authorization", "")
+    if len(authorization) > _CACHED_CHARS:
+        return _principal(authorization)
+    return _cached_principal(authorization)
+
+
+def _principal(authorization: str) -> BirdPrincipal:
+    header = authorization.strip()
     if not header:
         raise Unauthenticated(f"The Authorization header is missing: {_HINT}")
     scheme, _, credential = header.partition(" ")
@@ -54,6 +62,13 @@ def authenticate(headers: Mapping[str, str]) -> BirdPrincipal:
             raise Unauthenticated("The bearer token is not a JWT (header.payload.signature)")
         return BirdPrincipal("Bearer", credential)
     raise Unauthenticated(f"Unsupported authorization scheme {scheme[:32]!r}: {_HINT}")
+
+
+# Every request asks, with the few credentials a test suite uses: each header read once.
+# A header that fails is not kept (lru_cache keeps no exception), nor one longer than an
+# access key or a common JWT: at most 4,096 of 512 characters.
+_CACHED_CHARS = 512
+_cached_principal = lru_cache(maxsize=4096)(_principal)
 
 
 def tenant_of(principal: BirdPrincipal | None, path: Mapping[str, str]) -> str | None:

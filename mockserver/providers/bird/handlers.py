@@ -33,7 +33,9 @@ def list_organization_numbers_stock_items(bird: BirdBackend, call: BirdCall) -> 
         page_token=q.get("pageToken"),
     )
     page = bird.stock.search(call.principal, call.path["organizationId"], query)
-    return Reply(200, wire.page([wire.stock_item(i) for i in page.items], page.next_token))
+    # Encoded once per item (wire.stock_item_encoded): pages repeat, items never change.
+    results = [wire.stock_item_encoded(i) for i in page.items]
+    return Reply(200, wire.page(results, page.next_token))
 
 
 @HANDLERS.operation("createNumberStockItemReservation")

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from mockserver.domain.money import Money
+from mockserver.exchange import Encoded, Lru, encoded
 from mockserver.providers.bird import lifecycles
 from mockserver.providers.bird.lifecycles import WhatsAppState
 from mockserver.providers.bird.models import (
@@ -20,8 +21,11 @@ from mockserver.providers.bird.models import (
 )
 
 
+@lru_cache(maxsize=1024)
 def timestamp(moment: datetime) -> str:
-    """RFC 3339 in UTC with milliseconds, as Bird's examples: 2025-05-29T01:36:00.877Z."""
+    """RFC 3339 in UTC with milliseconds, as Bird's examples: 2025-05-29T01:36:00.877Z.
+    Cached: the numbers one request shows share most of their moments (25 bought at once
+    are created, and updated, at the same instant)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -59,7 +63,26 @@ def stock_item(item: StockItem) -> dict[str, Any]:
     }
 
 
-def page(results: list[dict[str, Any]], next_token: str | None) -> dict[str, Any]:
+# Stock items as stock pages show them, encoded once (exchange.Encoded): a stock item never
+# changes (reserving or buying one changes what holds it, not the item), so the pages a
+# test suite asks again and again cost their envelope. Bounded: the stock may hold
+# millions, and an item may be computed afresh as an equal object.
+STOCK_ITEMS_ENCODED = 8192
+_stock_items: Lru[str, tuple[StockItem, Encoded]] = Lru(STOCK_ITEMS_ENCODED)
+
+
+def stock_item_encoded(item: StockItem) -> Encoded:
+    """`stock_item(item)` encoded, from the cache when this id was encoded from an equal
+    item (every field compared, not only those rendered: cheap, and never stale)."""
+    cached = _stock_items.get(item.id)
+    if cached is not None and (cached[0] is item or cached[0] == item):
+        return cached[1]
+    part = encoded(stock_item(item))
+    _stock_items.put(item.id, (item, part))
+    return part
+
+
+def page(results: list[Any], next_token: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"results": results}
     # "If missing, no more results to display": the key is absent on the last page.
     if next_token is not None:
@@ -74,7 +97,12 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
     created = timestamp(number.created_at)
     updated = timestamp(lifecycles.updated_at(number, now))
     whatsapp = lifecycles.whatsapp_of(number, now)
-    issues = _issues(number, now, whatsapp)
+    # Each asked once: the number's issues and every capability's directions follow them.
+    provisioning = lifecycles.provisioning_status(number, now)
+    active = provisioning == "provisioned"  # lifecycles.is_active
+    verified = whatsapp is not None and whatsapp.verified
+    names, directions = _endpoint_capabilities(item.capabilities, active, verified)
+    issues = _issues(active, whatsapp)
     body: dict[str, Any] = {
         "id": number.id,
         "endpointId": number.id,
@@ -87,7 +115,7 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
         "order": {
             "countryCode": item.country,
             "type": item.type,
-            "capabilities": item.capability_names(),
+            "capabilities": names,
             "prefix": item.number[: len(item.number) - 7],
             "status": lifecycles.order_status(number, now),
             "createdAt": created,
@@ -98,19 +126,17 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
             "type": "long-code-number",
             "instanceId": number.instance_id,
             "name": item.number,
-            "capabilities": [
-                _capability(number, name, now, whatsapp) for name in item.capability_names()
-            ],
+            "capabilities": directions,
             "dependencies": [
                 {
                     "type": "connector",
                     "connectorId": number.connector_id,
                     "connectorTemplateRef": "numbers-mock-long-code",
-                    "capabilities": item.capability_names(),
+                    "capabilities": list(names),
                 }
             ],
             "issues": issues,
-            "provisioningStatus": lifecycles.provisioning_status(number, now),
+            "provisioningStatus": provisioning,
             "createdAt": created,
             "updatedAt": updated,
         },
@@ -122,28 +148,48 @@ def long_code_number(number: LongCodeNumber, now: datetime) -> dict[str, Any]:
     return body
 
 
-def _issues(number: LongCodeNumber, now: datetime, whatsapp: WhatsAppState | None) -> list[str]:
-    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
+def _issues(active: bool, whatsapp: WhatsAppState | None) -> list[str]:
+    """The number's issues; `active` is lifecycles.is_active as of the rendering."""
+    issues = [] if active else ["subscription-is-not-active"]
     if whatsapp is not None and not whatsapp.verified:
         issues.append("whatsapp-not-pre-verified")
     return issues
 
 
+# Rendered once per distinct (capabilities, active, pre-verified) and shared by every number
+# that shows them, like _capabilities: a handful of values. Never mutate the result.
+@lru_cache(maxsize=256)
+def _endpoint_capabilities(
+    flags: tuple[tuple[str, bool, bool], ...], active: bool, verified: bool
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The capability names (StockItem.capability_names) and each one's directions."""
+    names = [name for name, inbound, outbound in flags if inbound or outbound]
+    directions = [
+        _capability(name, inbound, outbound, active, verified)
+        for name, inbound, outbound in flags
+        if inbound or outbound
+    ]
+    return names, directions
+
+
 def _capability(
-    number: LongCodeNumber, name: str, now: datetime, whatsapp: WhatsAppState | None
+    name: str, inbound: bool, outbound: bool, active: bool, verified: bool
 ) -> dict[str, Any]:
     """One capability's directions: active while the number is (for WhatsApp, once it is
     also pre-verified); otherwise inactive, with the issues that say why."""
-    issues = [] if lifecycles.is_active(number, now) else ["subscription-is-not-active"]
-    if name == "whatsapp" and (whatsapp is None or not whatsapp.verified):
+    issues = [] if active else ["subscription-is-not-active"]
+    if name == "whatsapp" and not verified:
         issues = [*issues, "whatsapp-not-pre-verified"]
     status = "inactive" if issues else "active"
-    item = number.item
-    inbound = {"status": status, "issues": issues} if item.supports(name, "inbound") else None
-    outbound: dict[str, Any] | None = None
-    if item.supports(name, "outbound"):
-        outbound = {"status": status, "supportsDestinations": False, "issues": issues}
-    return {"name": name, "inbound": inbound, "outbound": outbound}
+    return {
+        "name": name,
+        "inbound": {"status": status, "issues": issues} if inbound else None,
+        "outbound": (
+            {"status": status, "supportsDestinations": False, "issues": issues}
+            if outbound
+            else None
+        ),
+    }
 
 
 def _whatsapp(
