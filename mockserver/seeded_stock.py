@@ -227,41 +227,6 @@ class Shelf:
         return merge(*parts, reverse=True)
 
 
-class Sifted:
-    """The numbers of a shelf that pass a test (e.g. the WhatsApp-capable ones): a walk
-    skips the others, so it costs a page divided by the share that passes."""
-
-    __slots__ = ("_kept", "_keep", "_shelf")
-
-    def __init__(self, shelf: Shelf, keep: Callable[[str], bool]) -> None:
-        self._shelf = shelf
-        self._kept: dict[str, bool] = {}  # the test's answers lately (it hashes)
-        self._keep = self._remembered(keep)
-
-    def _remembered(self, keep: Callable[[str], bool]) -> Callable[[str], bool]:
-        kept = self._kept
-
-        def remembered(number: str) -> bool:
-            answer = kept.get(number)
-            if answer is None:
-                if len(kept) >= _CACHED:
-                    kept.clear()
-                answer = kept[number] = keep(number)
-            return answer
-
-        return remembered
-
-    def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
-        return filter(self._keep, self._shelf.between(low, high, after))
-
-    def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]:
-        return filter(self._keep, self._shelf.descending(low, high, before))
-
-    def count(self, low: str, high: str) -> int:
-        """Walks the range: a sifted shelf has no count by bisection."""
-        return sum(1 for _ in self.between(low, high))
-
-
 def plan_shelf(
     calling_code: str, ranges: Sequence[NumberRange], count: int, keyed: Keyed, salt: str
 ) -> Shelf:

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from mockserver.domain.inventory import Inventory
 from mockserver.numbering import Digits
-from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, Sifted, allot
+from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, allot
 
 KEYED = Keyed(b"a seed")
 
@@ -36,7 +36,7 @@ def shelf(plan: list[tuple[str, str]], count: int, keyed: Keyed = KEYED) -> Shel
     return Shelf(blocks, keyed)
 
 
-def everything(stocked: Shelf | Sifted) -> list[str]:
+def everything(stocked: Shelf) -> list[str]:
     return list(stocked.between("+", "+\x7f"))
 
 
@@ -122,15 +122,6 @@ def test_a_full_plan_stocks_every_number_and_each_prefix_gets_an_equal_share() -
 def test_ranges_that_make_the_same_number_are_refused() -> None:
     with pytest.raises(ValueError, match="same number"):
         shelf([("+44", "XX"), ("+441", "X")], 5)
-
-
-def test_a_sifted_shelf_keeps_the_numbers_that_pass() -> None:
-    whole = shelf(PLANS[0], 200)
-    even = Sifted(whole, lambda number: int(number[-1]) % 2 == 0)
-    expected = [n for n in everything(whole) if int(n[-1]) % 2 == 0]
-    assert everything(even) == expected
-    assert list(even.descending("+", "+\x7f")) == expected[::-1]
-    assert even.count("+1205", "+1206") == sum(1 for n in expected if n.startswith("+1205"))
 
 
 @given(shelf_no=st.integers(0, 2**16 - 1), rank=st.integers(0, 2**40 - 1))

@@ -30,7 +30,7 @@ from mockserver.providers.bird.platform import seed as platform_seed
 from mockserver.providers.bird.platform.seed import PlatformConfig
 from mockserver.rng import FakerStream, RandomStream, Rng
 from mockserver.scenario import Scenario
-from mockserver.seeded_stock import Catalog, Ids, Keyed, Shelf, Sifted, plan_shelf
+from mockserver.seeded_stock import Catalog, Ids, Keyed, Shelf, plan_shelf
 
 # Bird's documented Money examples use 10^-6 ("amount": 3500000, "exponent": -6 is 3.50).
 EXPONENT = -6
@@ -137,7 +137,9 @@ def _seconds(value: float) -> timedelta:
 
 def stock_bucket(item: StockItem) -> tuple[str, frozenset[str], bool]:
     """How the stock is indexed (within a country): by every stock-search filter but the
-    number prefix, so a search only walks items that match (domain/inventory.py)."""
+    number prefix, so a search only walks shelves that can match (domain/inventory.py). A
+    computed shelf's features are those its items may have (WhatsApp is per item): a
+    search checks each item's too."""
     return (item.type, item.features, item.testing)
 
 
@@ -192,7 +194,7 @@ def _computed(scenario: Scenario, config: BirdConfig, keyed: Keyed) -> Inventory
     plans = numbering_plans()
     stocked = _Stocked(keyed, float(rules.get("backOrderRate", 0)))
     listed: list[StockItem] = []
-    views: list[tuple[str, Hashable, Shelf | Sifted]] = []
+    views: list[tuple[str, Hashable, Shelf]] = []
     ids: set[str] = set()
     for country in sorted(rules["countries"]):
         path: list[str | int] = ["bird", "stock", "countries", country]
@@ -232,27 +234,14 @@ class _Stocked:
 
     def shelve(
         self, shelf: Shelf, country: str, number_type: str, rule: _Rule
-    ) -> list[tuple[str, Hashable, Shelf | Sifted]]:
-        """The shelf's views by bucket (seed.stock_bucket): WhatsApp-capable numbers and
-        the others are apart, as search filters them."""
+    ) -> list[tuple[str, Hashable, Shelf]]:
+        """The shelf by its bucket (seed.stock_bucket): the features its items may have,
+        WhatsApp among them if any of them is capable (a search checks each item's)."""
         self.shelves.append(shelf)
         self.kinds.append((country, number_type, rule))
-        plain = (number_type, rule.features, False)
-        capable = (number_type, rule.features | {"whatsapp"}, False)
-        rate = rule.whatsapp_rate
-        if rate <= 0:
-            return [(country, plain, shelf)]
-        if rate >= 1:
-            return [(country, capable, shelf)]
-        whatsapp = self.whatsapp_at(rate)
-        return [
-            (country, plain, Sifted(shelf, lambda number: not whatsapp(number))),
-            (country, capable, Sifted(shelf, whatsapp)),
-        ]
-
-    def whatsapp_at(self, rate: float) -> Callable[[str], bool]:
-        keyed = self.keyed
-        return lambda number: keyed.text_bits(53, f"{number}\x1fwhatsapp") < rate * (1 << 53)
+        capable = rule.whatsapp_rate > 0
+        features = rule.features | {"whatsapp"} if capable else rule.features
+        return [(country, (number_type, features, False), shelf)]
 
     def make(self, shelf: int, item_id: str, number: str) -> StockItem:
         country, number_type, rule = self.kinds[shelf]

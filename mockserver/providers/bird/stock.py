@@ -83,7 +83,8 @@ class Stock:
             )
 
         def accept(item: StockItem) -> bool:
-            return not self._held_by_other(item, None, now)
+            # A shelf's key names the features its items may have (seed.stock_bucket).
+            return features <= item.features and not self._held_by_other(item, None, now)
 
         inventory = self.bird.state.inventory
         items, more = inventory.scan(ranges, accept, query.limit, after, bucket)

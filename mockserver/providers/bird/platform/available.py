@@ -107,7 +107,9 @@ class Available:
             )
 
         def accept(item: StockItem) -> bool:
-            return self.on_sale(item, now)
+            # A shelf's key names the features its items may have (bird/seed.stock_bucket).
+            capable = not needed or needed <= set(_capabilities(item.features))
+            return capable and self.on_sale(item, now)
 
         inventory = self.platform.bird.state.inventory
         limit = query.window.limit
