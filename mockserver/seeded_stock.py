@@ -119,22 +119,113 @@ class Block:
         return ((place + 1) * self.count - 1) // self.size
 
     def ascending(
-        self, low: str, high: str, keyed: Keyed, number: Callable[[Block, int], str]
+        self,
+        low: str,
+        high: str,
+        keyed: Keyed,
+        number: Callable[[Block, int], str],
+        gone: Gone,
     ) -> Iterator[str]:
-        for k in range(self.first_at_least(low, keyed), self.count):
+        k = self.first_at_least(low, keyed)
+        while k < self.count:
+            k = gone.next_in(self.offset + k) - self.offset  # over a run of sold ones at once
+            if k >= self.count:
+                return
             found = number(self, k)
             if found >= high:
                 return
             yield found
+            k += 1
 
     def descending(
-        self, low: str, high: str, keyed: Keyed, number: Callable[[Block, int], str]
+        self,
+        low: str,
+        high: str,
+        keyed: Keyed,
+        number: Callable[[Block, int], str],
+        gone: Gone,
     ) -> Iterator[str]:
-        for k in range(self.first_at_least(high, keyed) - 1, -1, -1):
+        k = self.first_at_least(high, keyed) - 1
+        while k >= 0:
+            k = gone.previous_in(self.offset + k) - self.offset
+            if k < 0:
+                return
             found = number(self, k)
             if found < low:
                 return
             yield found
+            k -= 1
+
+
+class Gone:
+    """The ranks out of a shelf (sold, ordered), as sorted disjoint runs [start, end): a walk
+    steps over a run at once, so a stock sold from its first number on (as clients buy the
+    first of a page) still costs a page."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def __len__(self) -> int:
+        return sum(e - s for s, e in zip(self._starts, self._ends, strict=True))
+
+    def _run(self, rank: int) -> int:
+        """The index of the run holding `rank`, else -1."""
+        i = bisect_right(self._starts, rank) - 1
+        return i if i >= 0 and rank < self._ends[i] else -1
+
+    def add(self, rank: int) -> None:
+        if self._run(rank) >= 0:
+            raise KeyError(rank)
+        i = bisect_right(self._starts, rank)  # the run after it
+        after = i < len(self._starts) and self._starts[i] == rank + 1
+        before = i > 0 and self._ends[i - 1] == rank
+        if before and after:
+            self._ends[i - 1] = self._ends[i]
+            del self._starts[i], self._ends[i]
+        elif before:
+            self._ends[i - 1] = rank + 1
+        elif after:
+            self._starts[i] = rank
+        else:
+            self._starts.insert(i, rank)
+            self._ends.insert(i, rank + 1)
+
+    def discard(self, rank: int) -> None:
+        i = self._run(rank)
+        if i < 0:
+            return
+        start, end = self._starts[i], self._ends[i]
+        if (start, end) == (rank, rank + 1):
+            del self._starts[i], self._ends[i]
+        elif start == rank:
+            self._starts[i] = rank + 1
+        elif end == rank + 1:
+            self._ends[i] = rank
+        else:
+            self._ends[i] = rank
+            self._starts.insert(i + 1, rank + 1)
+            self._ends.insert(i + 1, end)
+
+    def next_in(self, rank: int) -> int:
+        """The least rank >= `rank` that is not gone."""
+        i = self._run(rank)
+        return rank if i < 0 else self._ends[i]
+
+    def previous_in(self, rank: int) -> int:
+        """The greatest rank <= `rank` that is not gone (-1 if none)."""
+        i = self._run(rank)
+        return rank if i < 0 else self._starts[i] - 1
+
+    def within(self, low: int, high: int) -> int:
+        """How many ranks in [low, high) are gone."""
+        total, i = 0, max(0, bisect_right(self._starts, low) - 1)
+        while i < len(self._starts) and self._starts[i] < high:
+            total += max(0, min(high, self._ends[i]) - max(low, self._starts[i]))
+            i += 1
+        return total
 
 
 class Shelf:
@@ -142,10 +233,21 @@ class Shelf:
     starts with another (their numbers interleave, so they are merged), the groups in
     order (their numbers do not)."""
 
-    __slots__ = ("_blocks", "_ends", "_groups", "_heads", "_keyed", "_numbers", "_offsets", "size")
+    __slots__ = (
+        "_blocks",
+        "_ends",
+        "_gone",
+        "_groups",
+        "_heads",
+        "_keyed",
+        "_numbers",
+        "_offsets",
+        "size",
+    )
 
     def __init__(self, blocks: Sequence[Block], keyed: Keyed) -> None:
         self._keyed = keyed
+        self._gone = Gone()  # what left the stock (the inventory's take and give_back)
         # Numbers computed lately, by rank: the pages clients ask again cost no hashing.
         self._numbers: dict[int, str] = {}
         self._blocks = tuple(blocks)  # in rank order
@@ -179,12 +281,31 @@ class Shelf:
                     return block.offset + k
         return None
 
+    def remove(self, number: str) -> None:
+        """Out of stock: walks and counts pass it. KeyError if the shelf has no such number
+        or it is out already."""
+        rank = self.rank(number)
+        if rank is None:
+            raise KeyError(number)
+        self._gone.add(rank)
+
+    def add(self, number: str) -> None:
+        """Back in stock."""
+        rank = self.rank(number)
+        if rank is None:
+            raise KeyError(number)
+        self._gone.discard(rank)
+
     def count(self, low: str, high: str) -> int:
-        return sum(
-            max(0, b.first_at_least(high, self._keyed) - b.first_at_least(low, self._keyed))
-            for group in self._matching(low, high)
-            for b in group
-        )
+        total = 0
+        for group in self._matching(low, high):
+            for block in group:
+                first = block.first_at_least(low, self._keyed)
+                last = block.first_at_least(high, self._keyed)
+                if last > first:
+                    offset = block.offset
+                    total += last - first - self._gone.within(offset + first, offset + last)
+        return total
 
     def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]:
         """The numbers n with low <= n < high (and n > after), in order."""
@@ -214,16 +335,16 @@ class Shelf:
         return number
 
     def _ascending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
-        keyed, number = self._keyed, self._number
+        keyed, number, gone = self._keyed, self._number, self._gone
         if len(group) == 1:
-            return group[0].ascending(low, high, keyed, number)
-        return merge(*(block.ascending(low, high, keyed, number) for block in group))
+            return group[0].ascending(low, high, keyed, number, gone)
+        return merge(*(block.ascending(low, high, keyed, number, gone) for block in group))
 
     def _descending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
-        keyed, number = self._keyed, self._number
+        keyed, number, gone = self._keyed, self._number, self._gone
         if len(group) == 1:
-            return group[0].descending(low, high, keyed, number)
-        parts = (block.descending(low, high, keyed, number) for block in group)
+            return group[0].descending(low, high, keyed, number, gone)
+        parts = (block.descending(low, high, keyed, number, gone) for block in group)
         return merge(*parts, reverse=True)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from mockserver.domain.inventory import Inventory
 from mockserver.numbering import Digits
-from mockserver.seeded_stock import Block, Catalog, Ids, Keyed, Shelf, allot
+from mockserver.seeded_stock import Block, Catalog, Gone, Ids, Keyed, Shelf, allot
 
 KEYED = Keyed(b"a seed")
 
@@ -179,3 +179,51 @@ def test_an_inventory_over_a_catalog_takes_gives_back_and_lets_a_listed_item_sta
     assert inventory.scan([("US", "+")], lambda _: True, 1)[0] == [first]
     with pytest.raises(KeyError):
         inventory.reset_to(["not-an-id"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.booleans(), st.integers(0, 40)), max_size=80))
+def test_gone_keeps_runs_that_agree_with_a_set_of_ranks(steps: list[tuple[bool, int]]) -> None:
+    gone, model = Gone(), set[int]()
+    for out, rank in steps:
+        if out and rank not in model:
+            gone.add(rank)
+            model.add(rank)
+        elif not out:
+            gone.discard(rank)
+            model.discard(rank)
+    assert len(gone) == len(model)
+    for rank in range(-1, 43):
+        assert gone.next_in(rank) == next(r for r in range(rank, 100) if r not in model)
+        assert gone.previous_in(rank) == next(r for r in range(rank, -2, -1) if r not in model)
+        assert gone.within(0, rank) == sum(1 for r in model if r < rank)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), stocked=shelves())
+def test_a_shelf_walks_and_counts_without_what_was_removed(
+    data: st.DataObject, stocked: tuple[Shelf, list[str]]
+) -> None:
+    shelf_, numbers = stocked
+    removed = set(data.draw(st.lists(st.sampled_from(numbers), max_size=30))) if numbers else set()
+    for number in removed:
+        shelf_.remove(number)
+    left = [n for n in numbers if n not in removed]
+    assert everything(shelf_) == left
+    assert list(shelf_.descending("+", "+\x7f")) == left[::-1]
+    assert shelf_.count("+", "+\x7f") == len(left)
+    with pytest.raises(KeyError):
+        shelf_.remove("+0")
+    for number in removed:
+        shelf_.add(number)
+    assert everything(shelf_) == numbers
+
+
+def test_a_stock_sold_from_its_first_number_on_is_one_run() -> None:
+    whole = shelf(PLANS[0], 600)
+    numbers = everything(whole)
+    for number in numbers[:500]:
+        whole.remove(number)
+    assert list(whole.between("+", "+\x7f"))[:1] == [numbers[500]]
+    # The plan's prefixes sort in their own order here, so ranks follow numbers: one run.
+    assert (whole._gone.next_in(0), len(whole._gone), whole._gone.within(0, 600)) == (500, 500, 500)

@@ -37,10 +37,15 @@ class Stocked(Protocol):
 
 
 class Shelf(Protocol):
-    """One bucket's numbers as stocked at the start, in order. Shelves never change: what
-    left the stock is the inventory's overlay."""
+    """One bucket's numbers in stock, in order: those it was stocked with, less those the
+    inventory removed (a computed shelf keeps them as runs of ranks, a listed one drops
+    them from its sorted list), so a walk never steps over what was sold."""
 
     def count(self, low: str, high: str) -> int: ...
+
+    def remove(self, number: str) -> None: ...
+
+    def add(self, number: str) -> None: ...
 
     def between(self, low: str, high: str, after: str | None = None) -> Iterator[str]: ...
 
@@ -77,9 +82,10 @@ class Inventory(Generic[T]):
         "_bucket_of",
         "_by_number",
         "_computed",
+        "_computed_shelves",
         "_hidden",
         "_items",
-        "_out",
+        "_listed_shelves",
         "_shelves",
         "_size",
         "_taken",
@@ -97,8 +103,11 @@ class Inventory(Generic[T]):
         self._items: dict[str, T] = {}
         self._by_number: dict[str, T] = {}
         self._shelves: dict[str, list[tuple[Hashable, Shelf]]] = {}  # by country
+        self._listed_shelves: dict[tuple[str, Hashable], SortedStrings] = {}
+        # By country: an item's bucket need not be its computed shelf's key (a Bird shelf's
+        # key names the features its items may have), so the shelf is the one that holds it.
+        self._computed_shelves: dict[str, list[Shelf]] = {}
         self._taken: dict[str, T] = {}  # out of stock (sold, ordered), by id
-        self._out: set[str] = set()  # their numbers
         self._hidden: set[str] = set()  # computed items a listed one stands in for
         grouped: dict[tuple[str, Hashable], list[str]] = {}
         for item in items:
@@ -110,9 +119,15 @@ class Inventory(Generic[T]):
             if computed is not None and computed.by_number(item.number) is not None:
                 self._hidden.add(item.number)
         for (country, key), numbers in grouped.items():
-            self._shelves.setdefault(country, []).append((key, SortedStrings(numbers)))
+            listed = self._listed_shelves[(country, key)] = SortedStrings(numbers)
+            self._shelves.setdefault(country, []).append((key, listed))
         for country, key, shelf in shelves:
             self._shelves.setdefault(country, []).append((key, shelf))
+            self._computed_shelves.setdefault(country, []).append(shelf)
+        for number in self._hidden:  # never walked nor counted: the listed item is
+            shadowed = computed.by_number(number) if computed is not None else None
+            if shadowed is not None:
+                self._remove(self._shelves_of(shadowed), number)
         computed_size = 0 if computed is None else len(computed) - len(self._hidden)
         self._size = len(self._items) + computed_size
 
@@ -144,15 +159,43 @@ class Inventory(Generic[T]):
             raise KeyError(f"no stock item {item_id}")
         if item_id in self._taken:
             raise KeyError(f"stock item {item_id} is not available")
+        self._remove(self._shelves_of(item), item.number)
         self._taken[item_id] = item
-        self._out.add(item.number)
         return item
 
     def give_back(self, item_id: str) -> None:
         """Return an item to stock (a refund, a deprovisioned number)."""
         item = self._taken.pop(item_id, None)
         if item is not None:
-            self._out.discard(item.number)
+            if item.id in self._items:
+                self._listed_shelves[(item.country, self._bucket_of(item))].add(item.number)
+            else:
+                self._add(self._computed_shelves.get(item.country, ()), item.number)
+
+    def _shelves_of(self, item: T) -> Sequence[Shelf]:
+        if item.id in self._items:
+            return [self._listed_shelves[(item.country, self._bucket_of(item))]]
+        return self._computed_shelves.get(item.country, ())
+
+    @staticmethod
+    def _remove(shelves: Iterable[Shelf], number: str) -> None:
+        """Off the one of these shelves that holds it."""
+        for shelf in shelves:
+            try:
+                shelf.remove(number)
+            except KeyError:
+                continue
+            return
+        raise KeyError(f"no shelf holds {number}")
+
+    @staticmethod
+    def _add(shelves: Iterable[Shelf], number: str) -> None:
+        for shelf in shelves:
+            try:
+                shelf.add(number)
+            except KeyError:
+                continue
+            return
 
     def unavailable_ids(self) -> list[str]:
         """The items out of stock (sold, ordered), by id: with the seed, all a state dump
@@ -211,31 +254,15 @@ class Inventory(Generic[T]):
         buckets: Callable[[Hashable], bool] = _every_bucket,
     ) -> int:
         """How many available items lie in these (country, E.164 prefix) ranges: each
-        shelf counts by bisection, less what was taken there (and the computed items a
-        listed one stands in for). Overlapping ranges count their items twice."""
+        shelf counts what it holds by bisection. Overlapping ranges count their items
+        twice."""
         total = 0
         for country, prefix in ranges:
             low, high = _bounds(prefix)
             for key, shelf in self._shelves.get(country, ()):
                 if buckets(key):
                     total += shelf.count(low, high)
-            gone = [*self._taken.values(), *self._stood_in(low, high)]
-            total -= sum(
-                1
-                for item in gone
-                if item.country == country
-                and low <= item.number < high
-                and buckets(self._bucket_of(item))
-            )
         return total
-
-    def _stood_in(self, low: str, high: str) -> Iterator[T]:
-        """The computed items in [low, high) a listed one stands in for: their shelves
-        count them, the listed shelf counts the listed one."""
-        for number in self._hidden:
-            item = None if self._computed is None else self._computed.by_number(number)
-            if item is not None and low <= number < high:
-                yield item
 
     def scan_before(
         self,
@@ -264,21 +291,13 @@ class Inventory(Generic[T]):
         return found[::-1], False
 
     def _available(self, numbers: Iterable[str]) -> Iterator[T]:
-        """The items of these numbers (in order) that are in stock: a number a listed item
-        stands in for comes from two shelves and is given once."""
-        previous = None
+        """The items of these numbers, in order (shelves hold only what is in stock)."""
         for number in numbers:
-            if number == previous or number in self._out:
-                continue
-            previous = number
             item = self._by_number.get(number)
-            if item is None:
-                if number in self._hidden or self._computed is None:
-                    continue
+            if item is None and self._computed is not None:
                 item = self._computed.by_number(number)
-                if item is None:
-                    continue
-            yield item
+            if item is not None:
+                yield item
 
 
 _Span = tuple[Shelf, str, str, "str | None"]
