@@ -145,6 +145,14 @@ def main() -> None:
     parser.add_argument("--only", choices=LOADS, default="", help="one load only")
     parser.add_argument("--stock", type=int, default=0, help="US stock size (default: 100,000)")
     parser.add_argument("--log-format", choices=("text", "json"), help="log as the CLI does")
+    parser.add_argument(
+        "--prepare-for",
+        type=int,
+        default=0,
+        help="list fresh stock for this many requests whatever --requests is (instructions.py:"
+        " its two runs then prepare alike, and listing a computed stock is not counted as a "
+        "request's cost)",
+    )
     args = parser.parse_args()
     if args.log_format:
         log_to_devnull(Settings(log_format=args.log_format))
@@ -152,8 +160,9 @@ def main() -> None:
     inventory = app.state.mock.providers[0].backend.state.inventory
     # Disjoint fresh stock for the two writes: api.bird.com buys the first, the platform
     # orders the next (a number bought on one is off sale on the other).
-    wanted = args.requests * (BATCH if args.only == "buy25" else 1)
-    items = inventory.scan([("US", "+")], lambda i: not i.testing, wanted + args.requests)[0]
+    prepared = max(args.requests, args.prepare_for)
+    wanted = prepared * (BATCH if args.only == "buy25" else 1)
+    items = inventory.scan([("US", "+")], lambda i: not i.testing, wanted + prepared)[0]
     ids = [i.id for i in items[:wanted]]
     numbers = [i.number for i in items[wanted:]]
     # The garbage collector as the server runs it (mockserver.cli): with the start-up heap

@@ -42,7 +42,9 @@ def main() -> None:
     label = f"{args.validator}{' ' + args.log_format + ' log' if args.log_format else ''}"
     for load in [args.only] if args.only else ["get", "post", "platform-get", "platform-post"]:
         counts = COUNTS.get(load, (FEW, MANY))
-        few, many = (instructions(load, n, args.validator, log_flags) for n in counts)
+        # Both runs list the stock the larger one buys from: only the requests differ.
+        prepare = [*log_flags, "--prepare-for", str(counts[1])]
+        few, many = (instructions(load, n, args.validator, prepare) for n in counts)
         per_request = (many - few) / (counts[1] - counts[0])
         print(f"{label} {load.upper()}: {per_request:,.0f} instructions per request")
 
