@@ -127,7 +127,7 @@ class Inventory(Generic[T]):
         for number in self._hidden:  # never walked nor counted: the listed item is
             shadowed = computed.by_number(number) if computed is not None else None
             if shadowed is not None:
-                self._remove(self._shelves_of(shadowed), number)
+                self._shelve(self._shelves_of(shadowed), number, back=False)
         computed_size = 0 if computed is None else len(computed) - len(self._hidden)
         self._size = len(self._items) + computed_size
 
@@ -159,7 +159,7 @@ class Inventory(Generic[T]):
             raise KeyError(f"no stock item {item_id}")
         if item_id in self._taken:
             raise KeyError(f"stock item {item_id} is not available")
-        self._remove(self._shelves_of(item), item.number)
+        self._shelve(self._shelves_of(item), item.number, back=False)
         self._taken[item_id] = item
         return item
 
@@ -167,10 +167,7 @@ class Inventory(Generic[T]):
         """Return an item to stock (a refund, a deprovisioned number)."""
         item = self._taken.pop(item_id, None)
         if item is not None:
-            if item.id in self._items:
-                self._listed_shelves[(item.country, self._bucket_of(item))].add(item.number)
-            else:
-                self._add(self._computed_shelves.get(item.country, ()), item.number)
+            self._shelve(self._shelves_of(item), item.number, back=True)
 
     def _shelves_of(self, item: T) -> Sequence[Shelf]:
         if item.id in self._items:
@@ -178,24 +175,18 @@ class Inventory(Generic[T]):
         return self._computed_shelves.get(item.country, ())
 
     @staticmethod
-    def _remove(shelves: Iterable[Shelf], number: str) -> None:
-        """Off the one of these shelves that holds it."""
+    def _shelve(shelves: Iterable[Shelf], number: str, *, back: bool) -> None:
+        """Off (or `back` on) the one of these shelves that holds the number."""
         for shelf in shelves:
             try:
-                shelf.remove(number)
+                if back:
+                    shelf.add(number)
+                else:
+                    shelf.remove(number)
             except KeyError:
                 continue
             return
         raise KeyError(f"no shelf holds {number}")
-
-    @staticmethod
-    def _add(shelves: Iterable[Shelf], number: str) -> None:
-        for shelf in shelves:
-            try:
-                shelf.add(number)
-            except KeyError:
-                continue
-            return
 
     def unavailable_ids(self) -> list[str]:
         """The items out of stock (sold, ordered), by id: with the seed, all a state dump
@@ -236,12 +227,13 @@ class Inventory(Generic[T]):
             if after is not None and country < after[0]:
                 continue
             resume = after[1] if after is not None and country == after[0] else None
-            spans = [
-                _span(shelf, prefix, resume)
+            low, high = _bounds(prefix)
+            walks = [
+                shelf.between(low, high, resume)
                 for key, shelf in self._shelves.get(country, ())
                 if buckets(key)
             ]
-            for item in self._available(_merged(spans, limit + 1 - len(found))):
+            for item in self._available(_merged(walks)):
                 if accept(item):
                     if len(found) == limit:
                         return found, True
@@ -300,27 +292,15 @@ class Inventory(Generic[T]):
                 yield item
 
 
-_Span = tuple[Shelf, str, str, "str | None"]
-
-
-def _span(numbers: Shelf, prefix: str, resume: str | None) -> _Span:
-    """The numbers of one bucket that start with `prefix` and follow `resume`: the
-    half-open range [prefix, prefix's successor) of the sorted bucket."""
-    return numbers, *_bounds(prefix), resume
-
-
 def _bounds(prefix: str) -> tuple[str, str]:
     """[prefix, prefix's successor): every string that starts with `prefix`."""
     # Numbers are "+" and digits, so the prefix range ends before prefix[:-1] + next char.
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _merged(spans: list[_Span], wanted: int) -> Iterator[str]:
-    """The spans' numbers in order, merged lazily: a page computes about a page of numbers
-    (and one more per shelf), however many the shelves hold. (`wanted` is the caller's
-    page; a lazy merge needs no margin for the items it skips.)"""
-    del wanted
-    walks = [numbers.between(low, high, after) for numbers, low, high, after in spans]
+def _merged(walks: list[Iterator[str]]) -> Iterator[str]:
+    """The shelves' walks in number order, merged lazily: a page computes about a page of
+    numbers (and one more per shelf), however many the shelves hold."""
     if len(walks) == 1:
         return walks[0]
     return merge(*walks)
