@@ -193,6 +193,8 @@ class HttpProtocol(HttpToolsProtocol):
         scope = cast(dict[str, Any], self.scope)
         if query is not None:
             scope["query_string"] = query
+        if scope["method"] != "HEAD":  # a HEAD's head is its whole answer: nothing to join
+            self.cycle.transport = _OneWrite(self.transport, self.cycle)
         notes = ServerNotes(body_timeout=self.limits.body_timeout, stopping=self._stopping)
         scope.setdefault("extensions", {})[EXTENSION] = notes
 
@@ -339,6 +341,46 @@ class HttpProtocol(HttpToolsProtocol):
         self._timer = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+class _OneWrite(asyncio.Transport):
+    """A response's transport that sends its head with the body's first bytes: one write.
+
+    uvicorn writes the status line and header fields when the app starts its answer, then
+    the body: two sends, so two segments (and two wake-ups) for the client and a syscall
+    more for the server, for every response (the edge always sends start and body at once,
+    edge._send). The head is uvicorn's first write once the response has started (a
+    100 Continue interim line comes before); HEAD requests, whose body is never written,
+    are not given one (HttpProtocol.on_headers_complete)."""
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        super().__init__()
+        self._transport = transport
+        self._cycle = cycle
+        self._head: bytes | None = None
+        self._head_seen = False
+
+    def write(self, data: Any) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._head_seen and self._cycle.response_started:
+            self._head, self._head_seen = bytes(data), True
+            return
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        # A response broken off after its head (uvicorn closes the connection): the head
+        # still goes first, as it would have.
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+        self._transport.close()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
 
 
 class _Lingering(asyncio.Transport):
