@@ -63,7 +63,7 @@ def scope(
 
 
 async def run(
-    app: Any, requests: int, ids: list[str], numbers: list[str], only: str = ""
+    app: Any, requests: int, ids: list[str], numbers: list[str], only: str = "", limit: int = 10
 ) -> dict[str, float]:
     statuses: list[int] = []
 
@@ -79,7 +79,7 @@ async def run(
 
     results = {}
     if only in ("", "get"):
-        get = scope("GET", STOCK, b"countryCodes=US&limit=10")
+        get = scope("GET", STOCK, b"countryCodes=US&limit=%d" % limit)
         start = time.perf_counter()
         for _ in range(requests):
             await app(get, receiver(b""), send)
@@ -144,6 +144,9 @@ def main() -> None:
     parser.add_argument("--validator", default="compiled")
     parser.add_argument("--only", choices=LOADS, default="", help="one load only")
     parser.add_argument("--stock", type=int, default=0, help="US stock size (default: 100,000)")
+    parser.add_argument(
+        "--limit", type=int, default=10, help="page size of the GET search (bench/run.py's is 5)"
+    )
     parser.add_argument("--log-format", choices=("text", "json"), help="log as the CLI does")
     parser.add_argument(
         "--prepare-for",
@@ -171,7 +174,7 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-    results = asyncio.run(run(app, args.requests, ids, numbers, args.only))
+    results = asyncio.run(run(app, args.requests, ids, numbers, args.only, args.limit))
     if args.profile:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
