@@ -137,6 +137,10 @@ class HttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # drained and dropped: nothing of a refused request is kept
+        size = len(data)
+        if size <= FEED_SLICE and (not self._in_head or size < self._head_room()):
+            self._feed_whole(data)
+            return
         if self._in_head and self._timer is None:
             self._arm(self.limits.header_timeout, self._head_timed_out)
         rest = memoryview(data)
@@ -155,6 +159,24 @@ class HttpProtocol(HttpToolsProtocol):
                     self._refuse(TargetTooLong(MAX_TARGET))
                 elif self._head_room() == 0:
                     self._refuse(HeadersTooLarge(self.limits.max_header_bytes))
+
+    def _feed_whole(self, data: bytes) -> None:
+        """Data the head may take whole: the usual case, a request or a piece of a body.
+        The head's room only grows as its line is read, so it is not used up after; the
+        target may have passed its limit (it grows a piece at a time)."""
+        was_in_head, cycle = self._in_head, self.cycle
+        if was_in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if not (self._in_head and self._reading()):
+            return
+        if len(self.url) > MAX_TARGET:
+            self._refuse(TargetTooLong(MAX_TARGET))
+        elif self._timer is None and (self._head_begun or (was_in_head and self.cycle is cycle)):
+            # A head begun and not ended, or bytes that began none (blank lines): the head's
+            # deadline runs from now. One that came whole needs none (the timer is not
+            # armed only to be cancelled: a few microseconds a request).
+            self._arm(self.limits.header_timeout, self._head_timed_out)
 
     def _head_room(self) -> int:
         """Bytes the head being read may still take: the header fields' limit, plus its

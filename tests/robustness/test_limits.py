@@ -108,9 +108,9 @@ class Raw:
         return parsed
 
 
-def read_answer(sock: socket.socket, *, head: bool = False) -> Raw:
+def read_answer(sock: socket.socket, *, head: bool = False, then: bool = True) -> Raw:
     """One response (to a HEAD: without a body), then whether the connection ends there
-    (reads until the server closes it, or GUARD seconds)."""
+    (reads until the server closes it, or GUARD seconds; not asked with `then` False)."""
     sock.settimeout(GUARD)
     data = b""
     while b"\r\n\r\n" not in data:
@@ -125,7 +125,8 @@ def read_answer(sock: socket.socket, *, head: bool = False) -> Raw:
         chunk = sock.recv(65536)
         assert chunk, "the connection closed mid-answer"
         rest += chunk
-    return Raw(int(status_line.split()[1]), headers, rest[:length], closes(sock))
+    closed = closes(sock) if then else False
+    return Raw(int(status_line.split()[1]), headers, rest[:length], closed)
 
 
 def closes(sock: socket.socket) -> bool:
@@ -313,6 +314,29 @@ def test_a_connection_that_sends_nothing_is_closed_without_an_answer(
     _, base_url = impatient
     with connect(base_url) as sock:
         assert closes(sock)
+
+
+def test_a_connection_trickling_blank_lines_is_closed_like_a_silent_one(
+    impatient: tuple[Starlette, str],
+) -> None:
+    """Empty lines before a request line are skipped (RFC 9112, 2.2) but begin no head:
+    the head's deadline still runs, after a request on the connection too, so a client
+    cannot hold a connection with a blank line now and then."""
+    _, base_url = impatient
+    with connect(base_url) as sock:
+        sock.sendall(head_of("GET", "/_mock/health", {}, ""))
+        assert read_answer(sock, then=False).status == 200
+        closed, deadline = False, time.monotonic() + GUARD
+        while not closed and time.monotonic() < deadline:
+            try:
+                sock.sendall(b"\r\n")  # more often than the deadline: it must not move it
+                sock.settimeout(SHORT / 5)
+                closed = sock.recv(65536) == b""
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True  # reset: the server closed while a blank line was on its way
+        assert closed
 
 
 @pytest.mark.parametrize("site", SITES)
