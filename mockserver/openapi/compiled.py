@@ -41,6 +41,12 @@ MAX_ERRORS = 50  # problems reported for one request; collecting stops there
 # Distinct encodings (exchange.Encoded) a body or item schema remembers having passed: the
 # hot pages' items stay in it, a walk through a stock of millions cannot grow it.
 PASSED_ENCODINGS = 4096
+# Parameter sets an operation remembers having passed, cast (CompiledValidator.request): a
+# client repeats its few queries, a fuzzer's many cannot grow it past this.
+PASSED_PARAMETERS = 1024
+# What a parameter set may hold to be remembered: a long one is checked each time, so a
+# query of a megabyte is never kept.
+REMEMBERED_CHARS = 512
 _TRUE_WORDS = ("y", "yes", "t", "true", "on", "1")  # openapi-core's BOOLEAN_TRUE_VALUES
 _FALSE_WORDS = ("n", "no", "f", "false", "off", "0")
 
@@ -249,6 +255,10 @@ class _Response:
     headers: tuple[_Header, ...]
 
 
+# Path parameters and query pairs as a request sent them.
+_Sent = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Operation:
     params: tuple[_Param, ...]
@@ -257,6 +267,8 @@ class _Operation:
     body_required: bool
     responses: Mapping[str, _Response]
     cut: _Cut  # how its parameters and body are cut short to report problems
+    # Parameter sets that passed, as sent, and their values cast (CompiledValidator.request).
+    passed: dict[_Sent, tuple[dict[str, Any], dict[str, Any]]]
 
 
 class CompiledValidator:
@@ -290,7 +302,30 @@ class CompiledValidator:
 
     def request(self, incoming: Incoming) -> Validated:
         op = self._operations[_key(incoming.operation)]
+        sent = _sent(incoming) if op.body_validator is None else None
+        if sent is not None:
+            # Casting and checking parameters is a function of what was sent: a set that
+            # passed before passes again (the values are copied: a caller's to keep).
+            known = op.passed.get(sent)
+            if known is not None:
+                return Validated(path=dict(known[0]), query=dict(known[1]), body=None)
         violations = _Problems()
+        path, query = self._parameters(op, incoming, violations)
+        body = None
+        if op.body_validator is not None:
+            body = self._body(op, incoming, violations)
+        if violations.items:
+            raise RequestInvalid(violations.items)
+        if sent is not None:
+            if len(op.passed) >= PASSED_PARAMETERS:
+                op.passed.clear()
+            op.passed[sent] = (dict(path), dict(query))
+        return Validated(path=path, query=query, body=body)
+
+    def _parameters(
+        self, op: _Operation, incoming: Incoming, violations: _Problems
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The path and query parameters, cast; what is wrong with them to `violations`."""
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}}
         query = _multi(incoming.query) if incoming.query else {}
         path_params = incoming.path_params
@@ -305,12 +340,7 @@ class CompiledValidator:
             for error in _first_errors(param_validator, values, op.cut):
                 location, *rest = list(error.instance_path)
                 violations.extend(_violations(location, tuple(rest), error))
-        body = None
-        if op.body_validator is not None:
-            body = self._body(op, incoming, violations)
-        if violations.items:
-            raise RequestInvalid(violations.items)
-        return Validated(path=values["path"], query=values["query"], body=body)
+        return values["path"], values["query"]
 
     def response(
         self,
@@ -384,6 +414,7 @@ class CompiledValidator:
                 for status, response in op.get("responses", {}).items()
             },
             cut=_Cut(document, [param_schema, body_schema]),
+            passed={},
         )
 
     def _response(self, document: Mapping[str, Any], response: Mapping[str, Any]) -> _Response:
@@ -499,6 +530,16 @@ def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[st
             target = target[part]
         node = target
     return node
+
+
+def _sent(incoming: Incoming) -> _Sent | None:
+    """The parameters as sent, to remember a set that passed by; None if long."""
+    if len(incoming.query) > 16:
+        return None
+    path, query = tuple(incoming.path_params.items()), tuple(incoming.query)
+    chars = sum(len(name) + len(value) for name, value in query)
+    chars += sum(len(value) for _, value in path)
+    return (path, query) if chars <= REMEMBERED_CHARS else None
 
 
 def _key(operation: Operation) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from mockserver.domain.money import Money
+from mockserver.errors import RequestInvalid
 from mockserver.exchange import Encoded, Lru, decoded, to_json
 from mockserver.openapi import compiled
 from mockserver.openapi.compiled import CompiledValidator, _split_points
@@ -100,6 +101,41 @@ def test_the_encodings_a_validator_remembers_are_bounded(monkeypatch: pytest.Mon
     body = validator._operations[("GET", incoming.operation.path)].responses["200"]
     items = body.bodies["application/json"]._split()["results"]
     assert len(items) == 3
+
+
+def _searched(validator: CompiledValidator, incoming: Incoming, *query: tuple[str, str]) -> Any:
+    org = {"organizationId": "d0b85ccc-b63a-4e81-b698-c359d77d250e"}
+    return validator.request(replace(incoming, path_params=org, query=list(query)))
+
+
+def test_parameters_that_passed_pass_again_cast_alike_and_a_callers_own() -> None:
+    validator, incoming = _stock_search()
+    first = _searched(validator, incoming, ("countryCodes", "US"), ("limit", "5"))
+    first.query["limit"] = 99  # a caller's copy: what is remembered is not changed
+    again = _searched(validator, incoming, ("countryCodes", "US"), ("limit", "5"))
+    assert again.query == {"countryCodes": ["US"], "limit": 5}
+    assert again.path == {"organizationId": "d0b85ccc-b63a-4e81-b698-c359d77d250e"}
+    # What fails is checked (and refused) each time; nothing of it is remembered.
+    for _ in range(2):
+        with pytest.raises(RequestInvalid):
+            _searched(validator, incoming, ("countryCodes", "US"), ("limit", "0"))
+    operation = validator._operations[("GET", incoming.operation.path)]
+    assert len(operation.passed) == 1
+
+
+def test_the_parameter_sets_remembered_are_bounded_and_long_ones_never(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compiled, "PASSED_PARAMETERS", 3)
+    validator, incoming = _stock_search()
+    operation = validator._operations[("GET", incoming.operation.path)]
+    for limit in range(1, 11):
+        assert _searched(validator, incoming, ("limit", str(limit))).query["limit"] == limit
+        assert len(operation.passed) <= 3
+    operation.passed.clear()
+    token = "t" * compiled.REMEMBERED_CHARS  # Bird takes page tokens of up to 8000
+    _searched(validator, incoming, ("countryCodes", "US"), ("pageToken", token))
+    assert operation.passed == {}
 
 
 @pytest.mark.parametrize(
