@@ -445,6 +445,9 @@ class Webhooks:
 
     def wake(self) -> None:
         """After a request, and on the timer: settle the providers, start what is due."""
+        idle = self._next_due is None and self._timer is None
+        if idle and not (self._watching or self._dirty):
+            return  # nothing subscribed, queued or timed (every request of most runs)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
