@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
+from mockserver.domain import pagination
 from mockserver.domain.pagination import PageTokens
 from mockserver.errors import Invalid
 
@@ -10,6 +11,19 @@ TOKENS = PageTokens(b"secret")
 def test_a_token_reads_back_its_position() -> None:
     token = TOKENS.issue("scope", ("US", "+12125550100"))
     assert TOKENS.read("scope", token) == ("US", "+12125550100")
+
+
+def test_a_token_issued_again_is_the_same_and_what_is_remembered_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pagination, "ISSUED_TOKENS", 4)
+    tokens = PageTokens(b"secret")
+    first = [tokens.issue("scope", ("US", f"+1212555010{i}")) for i in range(10)]
+    fresh = PageTokens(b"secret")  # nothing remembered: computed afresh, alike
+    assert [fresh.issue("scope", ("US", f"+1212555010{i}")) for i in range(10)] == first
+    assert tokens.issue("scope", ("US", "+12125550109")) == first[9]
+    assert len(tokens._issued) <= 4
+    assert tokens.issue("other", ("US", "+12125550109")) != first[9]
 
 
 def test_a_tampered_token_is_rejected_with_the_field_named() -> None:
