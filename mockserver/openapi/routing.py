@@ -11,6 +11,9 @@ from mockserver.errors import MethodNotAllowed, RouteNotFound
 from mockserver.openapi.loader import Operation
 
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Matches a router remembers (method and path), and the longest path it keeps.
+REMEMBERED_MATCHES = 1024
+REMEMBERED_PATH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +28,7 @@ class Router:
     tried: a parameter matches within one segment, so a path matches only templates of as
     many segments, and of its first segment where that is literal (`_shape`)."""
 
-    __slots__ = ("_by_shape", "_routes")
+    __slots__ = ("_by_shape", "_found", "_routes")
 
     def __init__(self, operations: Iterable[Operation]) -> None:
         by_template: dict[str, dict[str, Operation]] = {}
@@ -44,12 +47,24 @@ class Router:
             if first is not None:  # its literal routes and, in the global order, the open ones
                 mixed = routes + self._by_shape.get((count, None), [])
                 self._by_shape[(count, first)] = sorted(mixed, key=self._routes.index)
+        # Requests matched lately: a client asks the same paths again and again.
+        self._found: dict[tuple[str, str], tuple[Operation, dict[str, str]]] = {}
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """The operation and path parameters; RouteNotFound / MethodNotAllowed otherwise.
 
         HEAD is served by a path's GET operation (RFC 9110 9.3.2: the same answer without
         its body), unless the spec declares a HEAD of its own."""
+        found = self._found.get((method, path))
+        if found is None:
+            found = self._match(method, path)
+            if len(path) <= REMEMBERED_PATH:  # a long path is matched each time, never kept
+                if len(self._found) >= REMEMBERED_MATCHES:
+                    self._found.clear()
+                self._found[(method, path)] = found
+        return found[0], dict(found[1])  # the parameters are the caller's to keep
+
+    def _match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         segments = path.split("/", 2)
         count = path.count("/")
         shape = (count, segments[1] if len(segments) > 1 else "")

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mockserver.errors import MethodNotAllowed, RouteNotFound
+from mockserver.openapi import routing
 from mockserver.openapi.loader import load_spec
 from mockserver.openapi.routing import Router
 from mockserver.resources import spec_file
@@ -118,3 +119,26 @@ def test_trying_only_the_routes_that_could_match_answers_as_trying_all(name: str
 
 
 _PARAMETER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def test_a_match_is_remembered_bounded_with_parameters_the_callers_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routing, "REMEMBERED_MATCHES", 3)
+    router = Router(load_spec("t", spec_with(account_paths(), tmp_path)).operations)
+    op, params = router.match("GET", "/v1/account/A1/numbers/+15550100")
+    params["authId"] = "changed"  # the caller's copy: the next match is not changed
+    again, params_again = router.match("GET", "/v1/account/A1/numbers/+15550100")
+    assert (again, params_again) == (op, {"authId": "A1", "e164": "+15550100"})
+    for index in range(10):
+        found = router.match("DELETE", f"/v1/account/A{index}/numbers/+1555")
+        assert found[1]["authId"] == f"A{index}"
+        assert len(router._found) <= 3
+    # What fails is not remembered: it fails each time.
+    for _ in range(2):
+        with pytest.raises(MethodNotAllowed):
+            router.match("POST", "/v1/account/A1/numbers/+15550100")
+    router._found.clear()
+    long = "/v1/account/" + "A" * routing.REMEMBERED_PATH + "/numbers/+1555"
+    assert router.match("GET", long)[1]["authId"] == "A" * routing.REMEMBERED_PATH
+    assert router._found == {}
