@@ -67,8 +67,13 @@ class Schedule(Generic[E]):
         schedule._seq = next_seq
         return schedule
 
-    def due(self, now: datetime) -> Iterator[tuple[datetime, E]]:
+    def due(self, now: datetime) -> Iterable[tuple[datetime, E]]:
         """Pop every event due at or before `now`, earliest first (ties in the order added)."""
+        if not self._entries or self._entries[0].at > now:
+            return ()  # nothing due (every request settles first): no generator made
+        return self._pop_due(now)
+
+    def _pop_due(self, now: datetime) -> Iterator[tuple[datetime, E]]:
         while self._entries and self._entries[0].at <= now:
             entry = heappop(self._entries)
             yield entry.at, entry.event
