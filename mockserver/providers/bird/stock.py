@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from mockserver.domain.money import total
@@ -47,17 +48,24 @@ class StockQuery:
 
     def scope(self, caller: str) -> str:
         """What a page token is bound to: the caller and the filters, not the page size."""
-        return query_scope(
-            [
-                "stock",
-                caller,
-                sorted(set(self.countries)),
-                sorted(set(self.types)),
-                sorted(set(self.features)),
-                self.prefix,
-                self.testing,
-            ]
-        )
+        return _scope(caller, self.countries, self.types, self.features, self.prefix, self.testing)
+
+
+def _every(item: StockItem) -> bool:
+    return True
+
+
+@lru_cache(maxsize=1024)  # a client repeats its few queries (each one's scope a few us)
+def _scope(
+    caller: str,
+    countries: tuple[str, ...],
+    types: tuple[str, ...],
+    features: tuple[str, ...],
+    prefix: str | None,
+    testing: bool,
+) -> str:
+    filters = [sorted(set(countries)), sorted(set(types)), sorted(set(features)), prefix, testing]
+    return query_scope(["stock", caller, *filters])
 
 
 class Stock:
@@ -87,6 +95,8 @@ class Stock:
             return features <= item.features and not self._held_by_other(item, None, now)
 
         inventory = self.bird.state.inventory
+        if not features and not self.bird.state.reservations:
+            accept = _every  # nothing to check an item for (most searches): no lookups
         items, more = inventory.scan(ranges, accept, query.limit, after, bucket)
         key = (items[-1].country, items[-1].number) if items else ()
         return self.bird.tokens.page(query.scope(principal.key), items, more, key)
