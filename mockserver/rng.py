@@ -18,6 +18,7 @@ T = TypeVar("T")
 
 # random.Random's Mersenne Twister state: 624 32-bit words and a position in them.
 _WORDS = 624
+_DIGITS = "0123456789"
 _HEX_WORDS = re.compile(f"[0-9a-f]{{{8 * _WORDS}}}")
 StreamState = dict[str, Any]  # JSON-ready: {"words": hex, "index": int, "gauss": float|None}
 
@@ -39,7 +40,16 @@ class RandomStream:
         return _uuid4(self._random.getrandbits(128))
 
     def digits(self, count: int) -> str:
-        return "".join(str(self._random.randrange(10)) for _ in range(count))
+        """`count` decimal digits, each what `randrange(10)` draws: CPython draws 4 bits and
+        draws again while they pass 9 (Random._randbelow_with_getrandbits), done here
+        without its two calls a digit (a WhatsApp id takes 16)."""
+        draw, found = self._random.getrandbits, []
+        for _ in range(count):
+            digit = draw(4)
+            while digit > 9:
+                digit = draw(4)
+            found.append(_DIGITS[digit])
+        return "".join(found)
 
     def hex(self, count: int) -> str:
         return f"{self._random.getrandbits(4 * count):0{count}x}"
