@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -85,3 +88,17 @@ def test_shipped_yaml_survives_the_json_cache(path: Path) -> None:
     JSON: each must mean the same as JSON (no bare ON read as true, no dates)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert orjson.loads(orjson.dumps(data)) == data
+
+
+def test_the_embedded_default_starts_without_a_yaml_parser(tmp_path: Path) -> None:
+    """Specs, plans and the built-in scenarios are read from the JSON cache once it holds
+    them: importing PyYAML would cost a start ~25 ms."""
+    code = (
+        "import sys\nfrom mockserver import create_app\ncreate_app()\nprint('yaml' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for expected in ("True", "False"):  # the first start fills the cache
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert run.stdout.strip() == expected
