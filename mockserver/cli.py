@@ -11,12 +11,14 @@ NAME|PATH]` prints a scenario's credentials and ids without starting a server.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -159,14 +161,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(argv: Sequence[str]) -> int:
-    from mockserver.app import create_app
-    from mockserver.logs import logging_config
-    from mockserver.serving import keep_gc_pauses_short, uvicorn_config
+    with _collector_paused():
+        from mockserver.app import create_app
+        from mockserver.serving import keep_gc_pauses_short
 
-    settings = parse_settings(argv)
-    scenario = _load(settings)
-    app = create_app(settings, scenario=scenario)
-    keep_gc_pauses_short()
+        settings = parse_settings(argv)
+        scenario = _load(settings)
+        app = create_app(settings, scenario=scenario)
+        keep_gc_pauses_short()  # freezes what was built: no full collection scans it again
+    from mockserver.logs import logging_config
+    from mockserver.serving import uvicorn_config
+
     sock = _listen(settings.host, settings.port)
     # The edge writes one access line a request (mockserver/logs.py) in place of uvicorn's.
     log_config = logging_config(settings)
@@ -180,6 +185,20 @@ def serve(argv: Sequence[str]) -> int:
         signal.signal(stop, lambda number, frame: None)
     _ReadyServer(config, scenario.name, settings.control_token is not None).run(sockets=[sock])
     return 0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the app is imported and built: ~90,000 objects
+    that live as long as the process, which the collector would scan in full at least once
+    as they are made (~25 ms of a ~0.4 s start) to find ~900 objects of garbage (0.2 MiB,
+    mostly the classes dataclass(slots=True) replaces), which keep_gc_pauses_short then
+    freezes with the rest: cheaper than the full collection that would free them."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _load(settings: Settings) -> Scenario:

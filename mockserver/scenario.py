@@ -15,19 +15,20 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-import yaml
 
-from mockserver.resources import data_dir, fixture_file
+from mockserver.resources import data_dir, fixture_file, load_shipped_yaml, parse_yaml, yaml_loader
+
+if TYPE_CHECKING:
+    import yaml
 
 DEFAULT_SCENARIO = "default.yaml"
 # The top-level sections one provider each reads; a scenario without one gets the default's.
 PROVIDER_SECTIONS = ("bird", "vobiz")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ScenarioError(Exception):
@@ -52,7 +53,7 @@ def built_in_scenarios() -> list[BuiltIn]:
     """The shipped scenarios, the default first, then by name, with their descriptions."""
     found = []
     for name, path in _built_in_files().items():
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = parse_yaml(path.read_text(encoding="utf-8"))
         text = " ".join(str(data.get("description", "")).split())
         first = text.split(". ")[0].rstrip(".")
         found.append(BuiltIn(name, path, f"{first}." if first else ""))
@@ -91,7 +92,7 @@ class Scenario:
     name: str
     source: str
     data: Mapping[str, Any]
-    _tree: yaml.Node
+    _text: str  # the file, parsed again into nodes only to point at a line (`locate`)
 
     def section(self, provider: str) -> Mapping[str, Any]:
         """The provider's part of the scenario (its top-level key); empty if it has none."""
@@ -101,7 +102,7 @@ class Scenario:
     def locate(self, path: Sequence[str | int]) -> str:
         """`file:line` of the setting at `path`: its key's line in a mapping (a value may
         start on a later line), else of its nearest parent that the file has."""
-        node = self._tree
+        node = _compose(self._text)
         line = node.start_mark.line
         for part in path:
             found = _child(node, part)
@@ -125,17 +126,10 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario file {shown}: {exc}") from None
-    try:
-        tree = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{shown}:{mark.line + 1}" if mark else shown
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{where}: not valid YAML: {problem}") from None
-    if tree is None or not isinstance(data, dict):
+    data = _parse(source, text, shown)
+    if not isinstance(data, dict):
         raise ScenarioError(f"{shown}: a scenario file must be a YAML mapping")
-    scenario = Scenario(str(data.get("name", "")), shown, data, tree)
+    scenario = Scenario(str(data.get("name", "")), shown, data, text)
     validator = _schema()
     if not validator.is_valid(data):
         problems = sorted(_problems(scenario, validator.iter_errors(data)), key=_by_line)
@@ -147,8 +141,26 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     if missing and path is not None:
         defaults = load_scenario().data
         filled = {**data, **{name: defaults[name] for name in missing}}
-        scenario = Scenario(scenario.name, shown, filled, tree)
+        scenario = Scenario(scenario.name, shown, filled, text)
     return scenario
+
+
+def _parse(source: Path, text: str, shown: str) -> Any:
+    """The file's data. A built-in scenario (the embedded default among them) comes from
+    the shipped files' JSON cache (a test holds each to the same data as YAML): a start
+    without a scenario file loads no YAML parser (importing PyYAML and parsing the file
+    cost ~30 ms of a ~0.4 s start)."""
+    if source.parent == data_dir("fixtures"):
+        return load_shipped_yaml(source)
+    import yaml
+
+    try:
+        return parse_yaml(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}" if mark else shown
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{where}: not valid YAML: {problem}") from None
 
 
 def _problems(scenario: Scenario, errors: Iterable[Any]) -> Iterator[str]:
@@ -174,8 +186,20 @@ def _schema() -> Any:
         return jsonschema_rs.validator_for(json.load(handle))
 
 
+@lru_cache(maxsize=4)
+def _compose(text: str) -> yaml.Node:
+    """The file's nodes, with their lines: composed when an error is to point at one."""
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml_loader())
+    assert node is not None  # a Scenario is only made of a mapping
+    return node
+
+
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
     """The (key, value) nodes of `part` under `node` (no key in a sequence)."""
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == str(part):

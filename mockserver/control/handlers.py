@@ -10,8 +10,6 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from mockserver import snapshot
 from mockserver.control import session, wire
 from mockserver.control.backend import JOURNAL_OFF, ControlBackend
@@ -20,7 +18,6 @@ from mockserver.exchange import Call, Handlers, Reply
 from mockserver.journal import Query
 
 HANDLERS: Handlers[ControlBackend, None] = Handlers()
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _ok(body: Any, status: int = 200) -> Reply:
@@ -55,7 +52,11 @@ def get_spec(control: ControlBackend, call: Call[None]) -> Reply:
     served: dict[str, Any] = {**document, "servers": [{"url": call.base_url}]}
     if fmt == "json":
         return Reply(200, served)
-    text = yaml.dump(served, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+    # Imported here: a start without a scenario file loads no YAML (resources.parse_yaml).
+    import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(served, Dumper=dumper, sort_keys=False, allow_unicode=True)
     return Reply(200, text, media_type="application/yaml")
 
 

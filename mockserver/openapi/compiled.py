@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -444,16 +445,26 @@ class _Compiler:
     compiles each distinct schema once (many responses share the error schemas)."""
 
     def __init__(self, name: str, document: Mapping[str, Any]) -> None:
+        # The definitions and their registry are made when the first schema is compiled,
+        # like the validators (_Lazy): converting every component schema of the five specs
+        # at start-up cost ~18 ms of a ~0.4 s start.
+        self._document = document
         self._components = tuple(document.get("components", {}).get("schemas", {}))
         self._base = {d: f"urn:numbers-mock:{name}:{d}" for d in ("request", "response")}
-        self._definitions = {d: definitions(document, d) for d in ("request", "response")}
-        self._registry = jsonschema_rs.Registry(
+        self._cache: dict[str, Any] = {}
+
+    @cached_property
+    def _definitions(self) -> dict[Direction, dict[str, Any]]:
+        return {d: definitions(self._document, d) for d in ("request", "response")}
+
+    @cached_property
+    def _registry(self) -> Any:
+        return jsonschema_rs.Registry(
             [
                 (self._base[d], {"$defs": _absolute(self._definitions[d], self._base[d])})
                 for d in ("request", "response")
             ]
         )
-        self._cache: dict[str, Any] = {}
 
     def definitions(self, direction: Direction) -> Mapping[str, Any]:
         """The component schemas, converted: what `#/$defs/X` names."""
@@ -704,13 +715,35 @@ class _Cut:
     """
 
     def __init__(self, document: Mapping[str, Any], schemas: Any) -> None:
-        nodes = list(_schema_nodes(document, schemas))
+        # Measured on first use: only a refused request or a broken response is cut, and
+        # walking the schemas of every operation at start-up cost ~9 ms of a ~0.4 s start.
+        self._document, self._schemas = document, schemas
+
+    @cached_property
+    def _limits(self) -> tuple[int, int, bool]:
+        """floor, keep and sound, from every schema node the operation's schemas reach."""
+        nodes = list(_schema_nodes(self._document, self._schemas))
         min_items = [n["minItems"] for n in nodes if isinstance(n.get("minItems"), int)]
         max_items = [n["maxItems"] for n in nodes if isinstance(n.get("maxItems"), int)]
-        self.floor = max(min_items, default=0)
-        self.keep = max(MAX_ERRORS, self.floor, max(max_items, default=0)) + 1
-        self.budget = 4 * self.keep
-        self.sound = not any("contains" in n for n in nodes)
+        floor = max(min_items, default=0)
+        keep = max(MAX_ERRORS, floor, max(max_items, default=0)) + 1
+        return floor, keep, not any("contains" in n for n in nodes)
+
+    @property
+    def floor(self) -> int:
+        return self._limits[0]
+
+    @property
+    def keep(self) -> int:
+        return self._limits[1]
+
+    @property
+    def budget(self) -> int:
+        return 4 * self.keep
+
+    @property
+    def sound(self) -> bool:
+        return self._limits[2]
 
     def needed(self, instance: Any) -> bool:
         """Whether the copy would differ: an array past `keep`, or all past `budget`."""

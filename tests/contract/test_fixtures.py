@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import orjson
 import pytest
+import yaml
 
 from mockserver import Settings, create_app
 from mockserver.numbering import numbering_plans
@@ -66,3 +71,34 @@ def test_numbering_ranges_have_one_length_per_range(code: str) -> None:
         assert set(number_range.pattern) <= set("XN0123456789")
         assert number_range.region is None or number_range.region in plan.regions
     assert {"local", "toll-free"} <= set(plan.types())
+    # YAML 1.1 reads a bare ON (Ontario) as true: every region code is a string.
+    assert all(isinstance(region, str) for region in plan.regions)
+
+
+SHIPPED_YAML = [
+    *sorted(data_dir("specs").glob("*.yaml")),
+    *SCENARIOS,
+    data_dir("fixtures") / "reference" / "numbering.yaml",
+]
+
+
+@pytest.mark.parametrize("path", SHIPPED_YAML, ids=lambda p: p.name)
+def test_shipped_yaml_survives_the_json_cache(path: Path) -> None:
+    """resources.load_shipped_yaml keeps shipped files as JSON, so that a start reads
+    JSON: each must mean the same as JSON (no bare ON read as true, no dates)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert orjson.loads(orjson.dumps(data)) == data
+
+
+def test_the_embedded_default_starts_without_a_yaml_parser(tmp_path: Path) -> None:
+    """Specs, plans and the built-in scenarios are read from the JSON cache once it holds
+    them: importing PyYAML would cost a start ~25 ms."""
+    code = (
+        "import sys\nfrom mockserver import create_app\ncreate_app()\nprint('yaml' in sys.modules)"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    for expected in ("True", "False"):  # the first start fills the cache
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert run.stdout.strip() == expected

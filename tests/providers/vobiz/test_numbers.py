@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -14,6 +16,7 @@ from tests.support.credentials import (
     VOBIZ_AUTH_ID,
     vobiz_account,
 )
+from tests.support.scenarios import default_scenario, serve, write_scenario
 
 ORDER = {"country_code": "IN", "region": "MH", "number_type": "local", "currency": "INR"}
 
@@ -34,6 +37,21 @@ async def test_availability_lists_numbers_of_the_region(client: httpx.AsyncClien
         assert len(item["e164"]) == 13
         assert (item["country"], item["region"], item["currency"]) == ("IN", "MH", "INR")
         assert (item["setup_fee"], item["monthly_fee"]) == (500, 250)
+
+
+async def test_a_stock_in_canada_offers_ontario_numbers(tmp_path: Path) -> None:
+    # The numbering plan's Ontario is "ON", which YAML 1.1 reads as true unless quoted.
+    vobiz: Any = default_scenario()["vobiz"]
+    stock = vobiz["stock"]
+    fees = {"USD": {"setup": "5", "monthly": "2"}}
+    stock["countries"]["CA"] = {"currency": "USD", "perRegion": 2, "fees": fees}
+    path = write_scenario(tmp_path, {"vobiz": {"stock": stock}})
+    async with serve(path, ManualClock()) as (_, client):
+        response = await client.get(
+            AVAILABILITY, params={"country": "CA", "region": "ON"}, headers=VOBIZ
+        )
+    assert response.status_code == 200
+    assert [item["region"] for item in response.json()["items"]] == ["ON", "ON"]
 
 
 async def test_availability_needs_a_country_and_finds_nothing_where_none_is_offered(
