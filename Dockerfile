@@ -31,10 +31,17 @@ RUN python -m venv --without-pip /opt/numbers-mock \
     && python -m pip --python /opt/numbers-mock/bin/python install . \
     && find /opt/numbers-mock -name '*.so' -exec strip --strip-debug {} + \
     && /opt/numbers-mock/bin/mockserver --version
+# The parsed specs, plans and built-in scenarios, kept as JSON (mockserver/resources.py):
+# filled once here, so no container start parses YAML (the runtime user cannot write a
+# cache: its home does not exist).
+ENV XDG_CACHE_HOME=/opt/numbers-mock/cache
+RUN /opt/numbers-mock/bin/python -c "from mockserver import create_app; create_app()" \
+    && test -n "$(ls /opt/numbers-mock/cache/numbers-mock)"
 
 # Runtime stage: the same base (the venv's interpreter is the base's), the venv, a user.
 FROM python:3.11-slim
 ENV PATH=/opt/numbers-mock/bin:$PATH \
+    XDG_CACHE_HOME=/opt/numbers-mock/cache \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     MOCKSERVER_HOST=0.0.0.0 \
