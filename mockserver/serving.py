@@ -168,11 +168,13 @@ class HttpProtocol(HttpToolsProtocol):
         if was_in_head:
             self._head_bytes += len(data)
         super().data_received(data)
-        if not (self._in_head and self._reading()):
+        if not self._in_head:
             return
+        waiting = self._head_begun or (was_in_head and self.cycle is cycle)
         if len(self.url) > MAX_TARGET:
-            self._refuse(TargetTooLong(MAX_TARGET))
-        elif self._timer is None and (self._head_begun or (was_in_head and self.cycle is cycle)):
+            if self._reading():
+                self._refuse(TargetTooLong(MAX_TARGET))
+        elif self._timer is None and waiting and self._reading():
             # A head begun and not ended, or bytes that began none (blank lines): the head's
             # deadline runs from now. One that came whole needs none (the timer is not
             # armed only to be cancelled: a few microseconds a request).
@@ -199,7 +201,8 @@ class HttpProtocol(HttpToolsProtocol):
         self._head_begun = True
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        if self._timer is not None:
+            self._disarm()
         if len(self.url) > MAX_TARGET:  # the target ended in the very piece that passed it
             self._refuse(TargetTooLong(MAX_TARGET))
             return
@@ -212,7 +215,7 @@ class HttpProtocol(HttpToolsProtocol):
             path, _, query = target.partition(b"?")
             self.url = path
         super().on_headers_complete()
-        scope = cast(dict[str, Any], self.scope)
+        scope: dict[str, Any] = self.scope  # type: ignore[assignment]  # cast() costs a call
         if query is not None:
             scope["query_string"] = query
         if scope["method"] != "HEAD":  # a HEAD's head is its whole answer: nothing to join
@@ -228,7 +231,8 @@ class HttpProtocol(HttpToolsProtocol):
         if self._refused:
             return
         super().on_message_complete()
-        self._disarm()  # the drain deadline of a body the app left unread, if any
+        if self._timer is not None:  # the drain deadline of a body the app left unread
+            self._disarm()
         self._in_head = True
         # Bytes of a next (pipelined) request in the rest of this slice are not counted:
         # its head may pass the limit by FEED_SLICE at most.
@@ -244,6 +248,8 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # starts a pipelined request, or the keep-alive timer
+        if self._pending is None and (self._in_head or self._refused):
+            return  # the usual case: the request was read whole, nothing refused waits
         if self.transport.is_closing() or self._in_flight():
             return
         if self._pending is not None:  # refused while the request before it ran
@@ -375,20 +381,23 @@ class _OneWrite(asyncio.Transport):
     100 Continue interim line comes before); HEAD requests, whose body is never written,
     are not given one (HttpProtocol.on_headers_complete)."""
 
+    __slots__ = ("_cycle", "_head", "_transport")
+
     def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
-        super().__init__()
+        # (No BaseTransport.__init__: its only state, the extra info, is the socket's.)
         self._transport = transport
         self._cycle = cycle
-        self._head: bytes | None = None
-        self._head_seen = False
+        self._head: bytes | None = None  # None: not written yet; b"": sent
 
     def write(self, data: Any) -> None:
-        if self._head is not None:
-            data, self._head = self._head + data, None
-        elif not self._head_seen and self._cycle.response_started:
-            self._head, self._head_seen = bytes(data), True
-            return
-        self._transport.write(data)
+        head = self._head
+        if head:
+            self._head = b""
+            self._transport.write(head + data)
+        elif head is None and self._cycle.response_started:
+            self._head = data  # uvicorn's head: a bytes object of its own
+        else:
+            self._transport.write(data)
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
@@ -396,9 +405,9 @@ class _OneWrite(asyncio.Transport):
     def close(self) -> None:
         # A response broken off after its head (uvicorn closes the connection): the head
         # still goes first, as it would have.
-        if self._head is not None:
-            head, self._head = self._head, None
-            self._transport.write(head)
+        if self._head:
+            self._transport.write(self._head)
+            self._head = b""
         self._transport.close()
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
