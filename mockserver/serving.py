@@ -119,6 +119,7 @@ class HttpProtocol(HttpToolsProtocol):
         self._refused = False  # from then on, what the client sends is dropped
         self._pending: MockError | None = None  # a refusal waiting for the request in flight
         self._stopping = False
+        self._notes: ServerNotes | None = None  # of the request being read
 
     # --- reading, within the limits ----------------------------------------------------
 
@@ -221,7 +222,7 @@ class HttpProtocol(HttpToolsProtocol):
         if scope["method"] != "HEAD":  # a HEAD's head is its whole answer: nothing to join
             self.cycle.transport = _OneWrite(self.transport, self.cycle)
         notes = ServerNotes(body_timeout=self.limits.body_timeout, stopping=self._stopping)
-        scope.setdefault("extensions", {})[EXTENSION] = notes
+        scope.setdefault("extensions", {})[EXTENSION] = self._notes = notes
 
     def on_body(self, body: bytes) -> None:
         if not self._refused:  # a refused request's body is nobody's
@@ -231,6 +232,9 @@ class HttpProtocol(HttpToolsProtocol):
         if self._refused:
             return
         super().on_message_complete()
+        if self._notes is not None:  # the request whose head came last (HTTP/1.1 is in order)
+            self._notes.body_complete = True
+            self._notes = None
         if self._timer is not None:  # the drain deadline of a body the app left unread
             self._disarm()
         self._in_head = True

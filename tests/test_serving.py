@@ -8,6 +8,7 @@ from typing import Any
 from uvicorn.server import ServerState
 
 from mockserver import Settings, create_app
+from mockserver.openapi.server import server_notes
 from mockserver.serving import HttpProtocol, uvicorn_config
 
 
@@ -48,8 +49,8 @@ class Recording(asyncio.Transport):
 class Connection:
     """An HttpProtocol on a recording transport, as uvicorn runs one per connection."""
 
-    def __init__(self) -> None:
-        config = uvicorn_config(create_app(Settings(seed=3)))
+    def __init__(self, app: Any = None) -> None:
+        config = uvicorn_config(app or create_app(Settings(seed=3)), Settings())
         config.load()
         self.protocol = HttpProtocol(config, ServerState(), {})
         self.transport = Recording()
@@ -108,3 +109,30 @@ async def test_an_interim_100_continue_is_written_before_the_answer() -> None:
     assert len(writes) == 2
     assert writes[1].startswith(b"HTTP/1.1 200 OK\r\n")
     assert writes[1].endswith(b"}")
+
+
+async def test_the_notes_say_whether_the_body_had_all_come_when_the_app_began() -> None:
+    """The edge reads a body already whole without a deadline (a timer less a request)."""
+    seen: list[bool] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        notes = server_notes(scope)
+        assert notes is not None
+        seen.append(notes.body_complete)
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    head = b"POST /x HTTP/1.1\r\nHost: mock\r\nContent-Length: 2\r\n\r\n"
+    whole = Connection(app)
+    await whole.send(head + b"{}", 1)
+    parted = Connection(app)
+    await parted.send(head + b"{", 0)
+    for _ in range(100):  # the app runs, and waits for the rest of the body
+        if seen[1:]:
+            break
+        await asyncio.sleep(0)
+    await parted.send(b"}", 1)
+    for connection in (whole, parted):
+        connection.protocol.connection_lost(None)
+    assert seen == [True, False]

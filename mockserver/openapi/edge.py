@@ -316,8 +316,10 @@ class Edge:
         if self.faults and site.surface.journaled:
             await self._fault(exchange, operation.operation_id)
         limit = self.max_body_bytes if site.surface.journaled else CONTROL_BODY_LIMIT
-        timeout = notes.body_timeout if notes is not None else None
-        incoming.body = await _read_body(receive, headers, limit, timeout)
+        served = notes is not None
+        # A body already whole is read without a deadline.
+        timeout = None if notes is None or notes.body_complete else notes.body_timeout
+        incoming.body = await _read_body(receive, headers, limit, timeout, served)
         incoming.document = _parse_body(incoming, incoming.body)
         self._guard(incoming, site)
         if site.surface.journaled and not self.strict_unknown:
@@ -560,22 +562,24 @@ def parse_query(raw: str) -> list[tuple[str, str]]:
 
 
 async def _read_body(
-    receive: Receive, headers: Mapping[str, str], limit: int, timeout: float | None
+    receive: Receive,
+    headers: Mapping[str, str],
+    limit: int,
+    timeout: float | None,
+    served: bool = False,
 ) -> bytes:
     """The whole body, within `limit` bytes and `timeout` seconds (None: no deadline, as
-    in-process, where the body is there before the app runs)."""
+    in-process or when the server has read it all already, the body being there)."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(limit)
-    if timeout is not None and not (declared.strip("0") or "transfer-encoding" in headers):
-        # Served (the mock's HTTP layer gives a deadline), and no body framed: a request
-        # without Content-Length (but 0) or Transfer-Encoding is complete with its headers
-        # (RFC 9112, 6.3), its body empty; nothing to receive. (In process, an ASGI caller
-        # may send a body without framing it: it is received.)
+    if served and not (declared.strip("0") or "transfer-encoding" in headers):
+        # Served by the mock's HTTP layer, and no body framed: a request without
+        # Content-Length (but 0) or Transfer-Encoding is complete with its headers (RFC
+        # 9112, 6.3), its body empty; nothing to receive. (In process, an ASGI caller may
+        # send a body without framing it: it is received.)
         return b""
     if timeout is None:
-        # No deadline to keep (in process). A deadline costs a timer armed and cancelled
-        # on the event loop, a few microseconds a request.
         return await _receive_body(receive, limit)
     try:
         async with asyncio.timeout(timeout):

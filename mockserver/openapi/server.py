@@ -30,6 +30,9 @@ class ServerNotes:
     # Set on requests in flight when the server begins to shut down: a cancellation is then
     # the end of the grace period (answered 503), not a bug.
     stopping: bool = False
+    # The whole request, body and all, has been read: the edge reads the body without a
+    # deadline (one costs a timer set and cancelled on the event loop, ~18 us a request).
+    body_complete: bool = False
 
 
 def server_notes(scope: Mapping[str, Any]) -> ServerNotes | None:
