@@ -242,14 +242,18 @@ class Shelf:
         "_keyed",
         "_numbers",
         "_offsets",
+        "_ranks",
         "size",
     )
 
     def __init__(self, blocks: Sequence[Block], keyed: Keyed) -> None:
         self._keyed = keyed
         self._gone = Gone()  # what left the stock (the inventory's take and give_back)
-        # Numbers computed lately, by rank: the pages clients ask again cost no hashing.
+        # Numbers computed lately, by rank: the pages clients ask again cost no hashing; and
+        # their ranks, by number: a number shown or looked up by id is bought (taken off
+        # the shelf by its rank) without finding its rank again.
         self._numbers: dict[int, str] = {}
+        self._ranks: dict[str, int] = {}
         self._blocks = tuple(blocks)  # in rank order
         self._offsets = [block.offset for block in self._blocks]
         self.size = sum(block.count for block in self._blocks)
@@ -271,9 +275,12 @@ class Shelf:
             return None
         # An empty block has the offset of the next: bisect_right passes over it.
         block = self._blocks[bisect_right(self._offsets, rank) - 1]
-        return block.number(rank - block.offset, self._keyed)
+        return self._number(block, rank - block.offset)
 
     def rank(self, number: str) -> int | None:
+        known = self._ranks.get(number)
+        if known is not None:
+            return known
         for group in self._matching(number, _successor(number)):
             for block in group:
                 k = block.rank(number, self._keyed)
@@ -331,7 +338,9 @@ class Shelf:
         if number is None:
             if len(self._numbers) >= _CACHED:
                 self._numbers.clear()  # bounded: a shelf of millions is walked, not kept
+                self._ranks.clear()
             number = self._numbers[rank] = block.number(k, self._keyed)
+            self._ranks[number] = rank
         return number
 
     def _ascending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:

@@ -93,10 +93,14 @@ def test_walks_and_counts_agree_with_the_sorted_numbers(
 def test_every_rank_reads_back_to_its_number(stocked: tuple[Shelf, list[str]]) -> None:
     shelf_, numbers = stocked
     assert sorted(shelf_.at(rank) or "" for rank in range(shelf_.size)) == numbers
+    ranks = {}
     for rank in range(shelf_.size):
         number = shelf_.at(rank)
         assert number is not None
-        assert shelf_.rank(number) == rank
+        assert shelf_.rank(number) == rank  # remembered from at()
+        ranks[number] = rank
+    shelf_._ranks.clear()  # found afresh, as for a number never shown
+    assert {number: shelf_.rank(number) for number in ranks} == ranks
     assert shelf_.at(shelf_.size) is None
     assert shelf_.at(-1) is None
     assert shelf_.rank("+12050000000") is None
