@@ -256,8 +256,9 @@ class _Response:
     headers: tuple[_Header, ...]
 
 
-# Path parameters and query pairs as a request sent them.
-_Sent = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+# A request's parameters as sent: its path and query string, or (when the query string is
+# not known) its path parameters and query pairs.
+_Sent = tuple[str, bytes] | tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,7 +545,13 @@ def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[st
 
 
 def _sent(incoming: Incoming) -> _Sent | None:
-    """The parameters as sent, to remember a set that passed by; None if long."""
+    """The parameters as sent, to remember a set that passed by; None if long. The path
+    and the query string name them (the path parameters are the path's, by its template),
+    or else the parsed pairs do."""
+    raw = incoming.raw_query
+    if raw is not None:
+        long = len(raw) + len(incoming.path) > REMEMBERED_CHARS
+        return None if long else (incoming.path, raw)
     if len(incoming.query) > 16:
         return None
     path, query = tuple(incoming.path_params.items()), tuple(incoming.query)

@@ -297,13 +297,15 @@ class Edge:
             raise notes.refused  # the server read no further than the limit it met
         operation, path_params = site.router.match(scope["method"], scope["path"])
         headers = _headers(scope)
+        raw_query: bytes = scope.get("query_string", b"")
         incoming = exchange.incoming = Incoming(
             operation=operation,
             path=scope["path"],
             path_params=path_params,
-            query=_query(scope),
+            query=parse_query(raw_query.decode("latin-1")),
             headers=tuple(headers.items()),  # kept as is by the journal
             content_type=headers.get("content-type", ""),
+            raw_query=raw_query,
         )
         exchange.tenant = site.surface.tenant_of(None, path_params)
         principal = (
@@ -540,10 +542,6 @@ def _pairs(scope: Scope) -> list[tuple[str, str]]:
 
 def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-
-
-def _query(scope: Scope) -> list[tuple[str, str]]:
-    return parse_query(scope.get("query_string", b"").decode("latin-1"))
 
 
 def parse_query(raw: str) -> list[tuple[str, str]]:

@@ -29,6 +29,8 @@ class Incoming:
     content_type: str
     body: bytes = b""
     document: Any = NO_BODY  # the body parsed as JSON, when there is one
+    # The query string as sent, which `query` was parsed from (None: not known).
+    raw_query: bytes | None = None
 
 
 # Not frozen: one is made for every request, and a frozen dataclass sets each field

@@ -123,6 +123,28 @@ def test_parameters_that_passed_pass_again_cast_alike_and_a_callers_own() -> Non
     assert len(operation.passed) == 1
 
 
+def test_parameters_sent_with_their_query_string_are_remembered_by_path_and_string() -> None:
+    validator, incoming = _stock_search()
+    org = {"organizationId": "d0b85ccc-b63a-4e81-b698-c359d77d250e"}
+    path = f"/organizations/{org['organizationId']}/numbers-stock-items"
+
+    def sent(raw: bytes) -> Any:
+        pairs = [tuple(pair.split("=")) for pair in raw.decode().split("&")]
+        asked = replace(incoming, path=path, path_params=org, query=pairs, raw_query=raw)
+        return validator.request(asked)
+
+    assert sent(b"countryCodes=US&limit=5").query == {"countryCodes": ["US"], "limit": 5}
+    assert sent(b"countryCodes=NL&limit=7").query == {"countryCodes": ["NL"], "limit": 7}
+    assert sent(b"countryCodes=US&limit=5").query == {"countryCodes": ["US"], "limit": 5}
+    operation = validator._operations[("GET", incoming.operation.path)]
+    assert set(operation.passed) == {
+        (path, b"countryCodes=US&limit=5"),
+        (path, b"countryCodes=NL&limit=7"),
+    }
+    with pytest.raises(RequestInvalid):
+        sent(b"limit=0")
+
+
 def test_the_parameter_sets_remembered_are_bounded_and_long_ones_never(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
