@@ -33,6 +33,7 @@ _PLACE_BITS = 56  # shelf number (16 bits) and rank
 _HALF = _PLACE_BITS // 2
 _HALF_MASK = (1 << _HALF) - 1
 _TAG_BITS = 122 - _PLACE_BITS  # a UUID v4 has 122 free bits
+_NO_RUN = float("inf")  # where the next run of gone ranks starts when none follows
 _CACHED = 16_384  # numbers a shelf keeps computed, items a catalog keeps made
 
 
@@ -126,16 +127,17 @@ class Block:
         number: Callable[[Block, int], str],
         gone: Gone,
     ) -> Iterator[str]:
-        k = self.first_at_least(low, keyed)
-        while k < self.count:
-            k = gone.next_in(self.offset + k) - self.offset  # over a run of sold ones at once
-            if k >= self.count:
-                return
-            found = number(self, k)
-            if found >= high:
-                return
-            yield found
-            k += 1
+        k, count, offset = self.first_at_least(low, keyed), self.count, self.offset
+        while k < count:
+            k = gone.next_in(offset + k) - offset  # over a run of sold ones at once
+            # Up to the next run of sold ones, every rank is in stock: no look-up each.
+            free = min(count, gone.next_start(offset + k) - offset)
+            while k < free:
+                found = number(self, k)
+                if found >= high:
+                    return
+                yield found
+                k += 1
 
     def descending(
         self,
@@ -213,6 +215,11 @@ class Gone:
         """The least rank >= `rank` that is not gone."""
         i = self._run(rank)
         return rank if i < 0 else self._ends[i]
+
+    def next_start(self, rank: int) -> int | float:
+        """Where the first run after `rank` starts (infinity if none does)."""
+        i = bisect_right(self._starts, rank)
+        return self._starts[i] if i < len(self._starts) else _NO_RUN
 
     def previous_in(self, rank: int) -> int:
         """The greatest rank <= `rank` that is not gone (-1 if none)."""

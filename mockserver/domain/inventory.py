@@ -284,10 +284,11 @@ class Inventory(Generic[T]):
 
     def _available(self, numbers: Iterable[str]) -> Iterator[T]:
         """The items of these numbers, in order (shelves hold only what is in stock)."""
+        listed, computed = self._by_number.get, self._computed
         for number in numbers:
-            item = self._by_number.get(number)
-            if item is None and self._computed is not None:
-                item = self._computed.by_number(number)
+            item = listed(number)
+            if item is None and computed is not None:
+                item = computed.by_number(number)
             if item is not None:
                 yield item
 
