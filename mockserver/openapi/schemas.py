@@ -5,8 +5,8 @@ check them with the semantics openapi-core gives them.
 - `readOnly` properties are refused in requests and `writeOnly` ones in responses, as
   OpenAPI 3.0 says; they stop being required in the other direction.
 - `format: int32` / `int64` become the bounds openapi-core checks.
-- Only formats both validators know are kept (uuid, date-time, date); `iso3166-1` and the
-  like are annotations.
+- Only formats both validators know are kept (uuid, date-time, date), and `email` becomes
+  openapi-core's own check of it (an "@"); `iso3166-1` and the like are annotations.
 - `$ref: '#/components/schemas/X'` points into the converted `$defs`; documentation-only
   keywords (description, example, discriminator, x-...) are dropped.
 """
@@ -138,6 +138,10 @@ def _discriminate(
 def _format(out: dict[str, Any], value: str) -> None:
     if value in _CHECKED_FORMATS:
         out["format"] = value
+    elif value == "email":
+        # openapi-core's check (jsonschema's format checker): a string with an "@" in it.
+        # jsonschema-rs parses addresses more strictly, so the same check, as a pattern.
+        out.setdefault("allOf", []).append({"pattern": "@"})
     elif value in _INT_BOUNDS:
         bits = _INT_BOUNDS[value]
         bounds = {"minimum": -(1 << bits), "maximum": (1 << bits) - 1}

@@ -15,11 +15,13 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
+import jsonschema_rs
 import orjson
 import pytest
 import schemathesis
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
+from openapi_schema_validator import OAS30Validator
 from schemathesis import GenerationMode
 
 from mockserver.errors import RequestInvalid
@@ -27,6 +29,7 @@ from mockserver.exchange import Encoded, to_json
 from mockserver.openapi.compiled import CompiledValidator
 from mockserver.openapi.loader import HTTP_METHODS, Spec, load_spec
 from mockserver.openapi.reference import OpenAPICoreValidator
+from mockserver.openapi.schemas import convert
 from mockserver.openapi.validation import NO_BODY, Incoming
 from mockserver.resources import spec_file
 
@@ -298,3 +301,16 @@ def test_the_reference_runs_with_ecma_patterns() -> None:
 
     assert has_ecma_regex()
     assert yaml  # the specs are YAML; loaded through mockserver.openapi.loader
+
+
+@pytest.mark.parametrize(
+    "value", ["user@example.com", "useratexample.com", "@", "a@b", " @ ", "", "@@", 5, None]
+)
+def test_an_email_format_gets_openapi_cores_verdict(value: Any) -> None:
+    """openapi-core checks `format: email` as jsonschema does (an "@" in a string); the
+    compiled validator checks the same (schemas.convert), not jsonschema-rs's stricter
+    parse: the generated negative cases once found the two apart (useratexample.com)."""
+    schema = {"type": "string", "format": "email", "nullable": True}
+    reference = OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+    compiled = jsonschema_rs.validator_for(convert(schema, "response"), validate_formats=True)
+    assert compiled.is_valid(value) == reference.is_valid(value)
