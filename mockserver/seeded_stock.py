@@ -126,8 +126,12 @@ class Block:
         keyed: Keyed,
         number: Callable[[Block, int], str],
         gone: Gone,
+        start: int | None = None,
     ) -> Iterator[str]:
-        k, count, offset = self.first_at_least(low, keyed), self.count, self.offset
+        """The numbers n with low <= n < high in stock, in order; from rank `start` when the
+        caller has found `first_at_least(low)` already."""
+        k = self.first_at_least(low, keyed) if start is None else start
+        count, offset = self.count, self.offset
         while k < count:
             k = gone.next_in(offset + k) - offset  # over a run of sold ones at once
             # Up to the next run of sold ones, every rank is in stock: no look-up each.
@@ -325,8 +329,7 @@ class Shelf:
         """The numbers n with low <= n < high (and n > after), in order."""
         if after is not None and after >= low:
             low = after + "\x00"  # the least string above `after`
-        parts = (self._ascending(group, low, high) for group in self._matching(low, high))
-        return chain.from_iterable(parts)
+        return self._walk(self._matching(low, high), low, high)
 
     def descending(self, low: str, high: str, before: str | None = None) -> Iterator[str]:
         top = high if before is None else min(high, before)
@@ -350,11 +353,20 @@ class Shelf:
             self._ranks[number] = rank
         return number
 
-    def _ascending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
+    def _walk(self, groups: list[tuple[Block, ...]], low: str, high: str) -> Iterator[str]:
+        """The groups' numbers in [low, high), in order. A lone block sold out from `low` on
+        is passed at the cost of a look-up (a stock sold from its first number on has a
+        sold-out block for every few hundred numbers bought, each walked past by every
+        search from the start)."""
         keyed, number, gone = self._keyed, self._number, self._gone
-        if len(group) == 1:
-            return group[0].ascending(low, high, keyed, number, gone)
-        return merge(*(block.ascending(low, high, keyed, number, gone) for block in group))
+        for group in groups:
+            if len(group) > 1:
+                yield from merge(*(b.ascending(low, high, keyed, number, gone) for b in group))
+                continue
+            block = group[0]
+            first = block.first_at_least(low, keyed)
+            if gone.next_in(block.offset + first) < block.offset + block.count:
+                yield from block.ascending(low, high, keyed, number, gone, first)
 
     def _descending(self, group: tuple[Block, ...], low: str, high: str) -> Iterator[str]:
         keyed, number, gone = self._keyed, self._number, self._gone

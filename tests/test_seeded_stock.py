@@ -231,3 +231,17 @@ def test_a_stock_sold_from_its_first_number_on_is_one_run() -> None:
     assert list(whole.between("+", "+\x7f"))[:1] == [numbers[500]]
     # The plan's prefixes sort in their own order here, so ranks follow numbers: one run.
     assert (whole._gone.next_in(0), len(whole._gone), whole._gone.within(0, 600)) == (500, 500, 500)
+
+
+def test_a_walk_passes_blocks_sold_out_from_its_start_and_finds_the_rest() -> None:
+    whole = shelf(PLANS[0], 600)
+    numbers = everything(whole)
+    assert len(whole._groups) == 3  # 200 numbers each: the first two sell out
+    for number in numbers[:450]:
+        whole.remove(number)
+    assert list(whole.between("+", "+\x7f")) == numbers[450:]
+    # From inside a sold-out block, and with a cursor on a sold number.
+    assert list(whole.between(numbers[100], "+\x7f")) == numbers[450:]
+    assert list(whole.between("+", "+\x7f", numbers[200])) == numbers[450:]
+    whole.add(numbers[10])  # back in stock, in a block otherwise sold out
+    assert list(whole.between("+", "+\x7f"))[:2] == [numbers[10], numbers[450]]
