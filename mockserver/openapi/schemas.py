@@ -20,6 +20,7 @@ Direction = Literal["request", "response"]
 
 _CHECKED_FORMATS = {"uuid", "date-time", "date"}
 _INT_BOUNDS = {"int32": 31, "int64": 63}
+_NOT_DATE_TIME = r"^0000-|^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60"
 _DOCUMENTATION = {
     "description",
     "title",
@@ -138,6 +139,11 @@ def _discriminate(
 def _format(out: dict[str, Any], value: str) -> None:
     if value in _CHECKED_FORMATS:
         out["format"] = value
+        if value == "date-time":
+            # openapi-core's check (rfc3339-validator) takes no leap second and no year
+            # 0000, which jsonschema-rs's RFC 3339 parse takes: refused alike.
+            refused = {"type": "string", "pattern": _NOT_DATE_TIME}  # (other types pass)
+            out.setdefault("allOf", []).append({"not": refused})
     elif value == "email":
         # openapi-core's check (jsonschema's format checker): a string with an "@" in it.
         # jsonschema-rs parses addresses more strictly, so the same check, as a pattern.

@@ -314,3 +314,26 @@ def test_an_email_format_gets_openapi_cores_verdict(value: Any) -> None:
     reference = OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
     compiled = jsonschema_rs.validator_for(convert(schema, "response"), validate_formats=True)
     assert compiled.is_valid(value) == reference.is_valid(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-01T10:00:00Z",
+        "1990-12-31T23:59:60Z",  # a leap second
+        "0000-01-01T00:00:00Z",  # year 0
+        "0001-01-01T00:00:00Z",
+        "2026-03-01t10:00:60+01:00",
+        "2026-02-30T10:00:00Z",
+        "2026-03-01 10:00:00Z",
+        None,
+    ],
+)
+def test_a_date_time_format_gets_openapi_cores_verdict(value: Any) -> None:
+    """openapi-core checks `format: date-time` with rfc3339-validator, which takes no leap
+    second and no year 0000 where jsonschema-rs does: the compiled validator refuses them
+    too (schemas.convert)."""
+    schema = {"type": "string", "format": "date-time", "nullable": True}
+    reference = OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+    compiled = jsonschema_rs.validator_for(convert(schema, "response"), validate_formats=True)
+    assert compiled.is_valid(value) == reference.is_valid(value)
