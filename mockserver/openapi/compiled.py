@@ -256,9 +256,8 @@ class _Response:
     headers: tuple[_Header, ...]
 
 
-# A request's parameters as sent: its path and query string, or (when the query string is
-# not known) its path parameters and query pairs.
-_Sent = tuple[str, bytes] | tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+# A request's parameters as sent: its path and its query string.
+_Sent = tuple[str, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,19 +546,13 @@ def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[st
 
 
 def _sent(incoming: Incoming) -> _Sent | None:
-    """The parameters as sent, to remember a set that passed by; None if long. The path
-    and the query string name them (the path parameters are the path's, by its template),
-    or else the parsed pairs do."""
+    """The parameters as sent, to remember a set that passed by: the path (it names the
+    path parameters, by its template) and the query string. None if long, or if the query
+    string is not known (an Incoming a test made)."""
     raw = incoming.raw_query
-    if raw is not None:
-        long = len(raw) + len(incoming.path) > REMEMBERED_CHARS
-        return None if long else (incoming.path, raw)
-    if len(incoming.query) > 16:
+    if raw is None or len(raw) + len(incoming.path) > REMEMBERED_CHARS:
         return None
-    path, query = tuple(incoming.path_params.items()), tuple(incoming.query)
-    chars = sum(len(name) + len(value) for name, value in query)
-    chars += sum(len(value) for _, value in path)
-    return (path, query) if chars <= REMEMBERED_CHARS else None
+    return (incoming.path, raw)
 
 
 def _key(operation: Operation) -> tuple[str, str]:
