@@ -432,7 +432,7 @@ def _unknown_input(incoming: Incoming, strict_query: bool) -> list[str]:
     unknown = _unknown_names(incoming, strict_query)
     first = next(unknown, None)
     if first is None:
-        return []  # the usual case: everything sent is declared
+        return []  # everything sent is declared (a body with only declared fields)
     named = [first, *itertools.islice(unknown, MAX_WARNINGS - 1)]
     more = sum(1 for _ in unknown)
     if more:
